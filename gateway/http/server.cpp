@@ -1,0 +1,598 @@
+#include "http/server.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <mutex>
+#include <random>
+#include <unordered_set>
+
+#include "common/logging.hpp"
+#include "http/framing.hpp"
+
+namespace ventanilla::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+// Reads after an error reply, so the client sees the reply instead of a reset (lingering close).
+constexpr std::chrono::milliseconds kLingerTimeout{500};
+constexpr std::size_t kLingerMaxBytes = 64 * 1024;
+
+enum class ConnState : std::uint8_t { kIdle, kBusy };
+
+// Shared by a connection's coroutine and the server's registry. `stream` and `state` are touched
+// only on the connection's strand; the registry only posts to that strand.
+struct Connection {
+  explicit Connection(net::any_io_executor ex) : executor(std::move(ex)) {}
+  net::any_io_executor executor;
+  beast::tcp_stream* stream = nullptr;
+  ConnState state = ConnState::kIdle;
+};
+
+// How a request ended before or instead of its handler.
+struct EarlyReply {
+  unsigned status;
+  std::string_view reason;
+};
+
+std::string_view reason_text(unsigned status) {
+  switch (status) {
+    case 400: return "bad request";
+    case 404: return "not found";
+    case 405: return "method not allowed";
+    case 411: return "length required";
+    case 413: return "payload too large";
+    case 414: return "URI too long";
+    case 431: return "request header fields too large";
+    case 500: return "internal error";
+    case 503: return "service unavailable";
+    default: return "error";
+  }
+}
+
+// Formats a request id: a random per-process base plus a counter, 16 hex digits.
+class RequestIds {
+ public:
+  RequestIds() : base_(std::random_device{}() * 0x9E3779B97F4A7C15ULL) {}
+  std::array<char, 16> next() noexcept {
+    const std::uint64_t v = base_ + seq_.fetch_add(1, std::memory_order_relaxed);
+    std::array<char, 16> out{};
+    fmt::format_to_n(out.data(), out.size(), "{:016x}", v);
+    return out;
+  }
+
+ private:
+  std::uint64_t base_;
+  std::atomic<std::uint64_t> seq_{0};
+};
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Impl> {
+  Impl(net::io_context& io_context, const Router& r, ServerMetrics& m, ServerLimits l)
+      : io(io_context),
+        router(r),
+        metrics(m),
+        limits(l),
+        acceptor(net::make_strand(io_context)),
+        drain_timer(io_context),
+        log(logging::get("http")) {}
+
+  net::io_context& io;
+  const Router& router;
+  ServerMetrics& metrics;
+  const ServerLimits limits;
+  tcp::acceptor acceptor;
+  net::steady_timer drain_timer;
+  std::shared_ptr<spdlog::logger> log;
+  RequestIds request_ids;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<std::uint32_t> connections{0};
+  std::atomic<std::uint32_t> inflight{0};
+
+  std::mutex mu;  // guards the three below
+  std::unordered_set<std::shared_ptr<Connection>> registry;
+  std::function<void()> on_drained;
+  bool drained_reported = false;
+
+  net::awaitable<void> accept_loop();
+  void refuse(tcp::socket& socket);
+  net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Connection> conn);
+  net::awaitable<bool> write_reply(beast::tcp_stream& stream, unsigned version, bool head,
+                                   HttpResponse&& reply, bool keep_alive);
+  net::awaitable<void> linger_close(beast::tcp_stream& stream, beast::flat_buffer& buffer);
+  net::awaitable<HttpResponse> run_async_handler(const AsyncHandler& handler,
+                                                 bhttp::request<bhttp::string_body>&& message,
+                                                 RequestContext ctx);
+  void unregister(const std::shared_ptr<Connection>& conn);
+  void report_if_drained();
+};
+
+namespace {
+
+HttpRequest::Headers collect_headers(const bhttp::request<bhttp::string_body>& msg) {
+  HttpRequest::Headers headers;
+  for (const auto& field : msg) headers.emplace_back(field.name_string(), field.value());
+  return headers;
+}
+
+// Owns the Beast message an async handler reads from, so a handler that outlives its deadline
+// (its reply discarded) never reads freed memory.
+struct AsyncCall {
+  AsyncCall(bhttp::request<bhttp::string_body>&& msg, RequestContext c,
+            net::any_io_executor ex)
+      : message(std::move(msg)),
+        request(parse_method(message.method_string()), message.target(),
+                collect_headers(message), std::move(message.body())),
+        ctx(c),
+        deadline(std::move(ex)) {}
+  bhttp::request<bhttp::string_body> message;
+  HttpRequest request;
+  RequestContext ctx;
+  std::string request_id_copy;
+  std::string route_name_copy;
+  std::string peer_copy;
+  std::optional<HttpResponse> reply;
+  net::steady_timer deadline;
+};
+
+net::awaitable<void> run_handler_into(std::shared_ptr<AsyncCall> call, const AsyncHandler* handler,
+                                      std::shared_ptr<spdlog::logger> log) {
+  try {
+    call->reply = co_await (*handler)(call->request, call->ctx);
+  } catch (const std::exception& e) {
+    log->error("req={} route={} handler failed: {}", call->ctx.request_id, call->ctx.route_name,
+               e.what());
+    call->reply = HttpResponse::text(500, "internal error\n");
+  }
+  call->deadline.cancel();
+}
+
+}  // namespace
+
+net::awaitable<HttpResponse> Server::Impl::run_async_handler(
+    const AsyncHandler& handler, bhttp::request<bhttp::string_body>&& message,
+    RequestContext ctx) {
+  auto executor = co_await net::this_coro::executor;
+  auto call = std::make_shared<AsyncCall>(std::move(message), ctx, executor);
+  // The context's views must point into the call, which outlives this frame if the handler
+  // overruns its deadline.
+  call->request_id_copy = ctx.request_id;
+  call->route_name_copy = ctx.route_name;
+  call->peer_copy = ctx.peer_address;
+  call->ctx = RequestContext{call->request_id_copy, call->route_name_copy, call->peer_copy};
+  call->deadline.expires_after(limits.handler_timeout);
+  net::co_spawn(executor, run_handler_into(call, &handler, log), net::detached);
+  // Same strand: the handler cannot finish between this check and the wait starting.
+  if (!call->reply) co_await call->deadline.async_wait(kTuple);
+  if (call->reply) co_return std::move(*call->reply);
+  log->warn("req={} route={} handler passed its {} ms deadline; answered 503", ctx.request_id,
+            ctx.route_name, limits.handler_timeout.count());
+  HttpResponse r = HttpResponse::text(503, "service unavailable\n");
+  r.headers.emplace_back("Retry-After", std::to_string(limits.retry_after_s));
+  co_return r;
+}
+
+void Server::Impl::refuse(tcp::socket& socket) {
+  static constexpr std::string_view kReply =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
+      "Connection: close\r\n\r\n";
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(net::buffer(kReply.data(), kReply.size()), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+net::awaitable<void> Server::Impl::accept_loop() {
+  net::steady_timer backoff(acceptor.get_executor());
+  auto last_warning = Clock::now() - std::chrono::hours(1);
+  for (;;) {
+    auto [ec, accepted] = co_await acceptor.async_accept(net::make_strand(io), kTuple);
+    tcp::socket socket(std::move(accepted));  // keeps the strand, as any_io_executor
+    if (stopping.load()) co_return;
+    if (ec) {
+      if (ec == net::error::operation_aborted || ec == net::error::bad_descriptor) co_return;
+      // EMFILE, ENFILE, ENOBUFS...: the listener stays open; pause instead of spinning, and warn
+      // at most once a minute so a descriptor shortage cannot flood the log.
+      if (Clock::now() - last_warning > std::chrono::minutes(1)) {
+        log->warn("accept failed ({}); retrying every 50 ms", ec.message());
+        last_warning = Clock::now();
+      }
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(kTuple);
+      continue;
+    }
+    if (connections.load() >= limits.max_connections) {
+      metrics.record_shed(ShedReason::kConnections);
+      refuse(socket);
+      continue;
+    }
+    connections.fetch_add(1);
+    metrics.connection_opened();
+    auto conn = std::make_shared<Connection>(socket.get_executor());
+    {
+      std::lock_guard lock(mu);
+      registry.insert(conn);
+    }
+    net::co_spawn(conn->executor, session(std::move(socket), conn),
+                  [self = shared_from_this()](std::exception_ptr e) {
+                    if (!e) return;
+                    try {
+                      std::rethrow_exception(e);
+                    } catch (const std::exception& ex) {
+                      self->log->error("connection ended by exception: {}", ex.what());
+                    }
+                  });
+  }
+}
+
+void Server::Impl::unregister(const std::shared_ptr<Connection>& conn) {
+  {
+    std::lock_guard lock(mu);
+    registry.erase(conn);
+  }
+  connections.fetch_sub(1);
+  metrics.connection_closed();
+  report_if_drained();
+}
+
+void Server::Impl::report_if_drained() {
+  std::function<void()> callback;
+  {
+    std::lock_guard lock(mu);
+    if (!stopping.load() || drained_reported || !registry.empty()) return;
+    drained_reported = true;
+    callback = std::move(on_drained);
+  }
+  drain_timer.cancel();
+  if (callback) net::post(io, std::move(callback));
+}
+
+net::awaitable<bool> Server::Impl::write_reply(beast::tcp_stream& stream, unsigned version,
+                                               bool head, HttpResponse&& reply,
+                                               bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(reply.status), version};
+  res.set(bhttp::field::content_type, reply.content_type);
+  for (auto& [name, value] : reply.headers) res.set(name, value);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(reply.body);
+  res.prepare_payload();
+  if (head) res.body().clear();  // Content-Length still describes the GET body (RFC 9110 §9.3.2)
+  stream.expires_after(limits.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+  co_return !ec;
+}
+
+net::awaitable<void> Server::Impl::linger_close(beast::tcp_stream& stream,
+                                                beast::flat_buffer& buffer) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::size_t drained = 0;
+  stream.expires_after(kLingerTimeout);
+  while (!ec && drained < kLingerMaxBytes) {
+    buffer.clear();
+    std::size_t n = 0;
+    std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+    drained += n;
+  }
+}
+
+net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<Connection> conn) {
+  beast::tcp_stream stream(std::move(socket));
+  conn->stream = &stream;
+  struct Unregister {
+    Impl* self;
+    std::shared_ptr<Connection> conn;
+    ~Unregister() {
+      conn->stream = nullptr;
+      self->unregister(conn);
+    }
+  } unregister_on_exit{this, conn};
+
+  boost::system::error_code peer_ec;
+  const std::string peer = stream.socket().remote_endpoint(peer_ec).address().to_string();
+  // Bounded so that no construct Beast 1.81 leaves unbounded (chunk extensions, trailers) can
+  // grow memory: it ends in buffer_overflow instead.
+  beast::flat_buffer buffer(limits.max_header_bytes + 512);
+  bool first_request = true;
+
+  for (;;) {
+    if (buffer.size() == 0) {
+      conn->state = ConnState::kIdle;
+      if (stopping.load()) break;
+      stream.expires_after(first_request ? limits.header_timeout : limits.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      if (ec) break;  // closed, idle timeout, or cancelled by stop()
+      buffer.commit(n);
+    }
+    conn->state = ConnState::kBusy;
+    first_request = false;
+    const auto started = Clock::now();
+    const auto id = request_ids.next();
+    const std::string_view request_id(id.data(), id.size());
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(limits.max_header_bytes);
+    parser.body_limit(limits.max_body_bytes);  // before the header is parsed: Beast #1770
+    stream.expires_after(limits.header_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+
+    std::size_t route_index = metrics.unmatched_index();
+    std::string_view route_name = "unmatched";
+    std::optional<EarlyReply> early;
+    std::string allow;
+    bool counted_inflight = false;
+    if (hec) {
+      if (hec == bhttp::error::header_limit || hec == bhttp::error::buffer_overflow) {
+        early = EarlyReply{431, "header too large"};
+      } else if (hec == bhttp::error::body_limit) {
+        // Beast checks Content-Length against the global cap while parsing the header.
+        early = EarlyReply{413, "body over the global limit"};
+      } else if (hec == beast::error::timeout || hec == bhttp::error::end_of_stream ||
+                 hec == net::error::eof || hec == net::error::operation_aborted ||
+                 hec == net::error::connection_reset) {
+        break;  // slow or gone client: nothing to answer
+      } else {
+        early = EarlyReply{400, "malformed request"};
+      }
+    }
+    auto& msg = parser.get();
+    const unsigned version = hec ? 11u : msg.version();
+    const Method method = hec ? Method::kOther : parse_method(msg.method_string());
+
+    if (!early) {
+      const std::string_view target = msg.target();
+      std::size_t field_count = 0;
+      std::array<std::string_view, 4> te_values;
+      std::array<std::string_view, 4> cl_values;
+      std::size_t te_count = 0;
+      std::size_t cl_count = 0;
+      for (const auto& field : msg) {
+        ++field_count;
+        if (field.name() == bhttp::field::transfer_encoding) {
+          if (te_count < te_values.size()) te_values[te_count] = field.value();
+          ++te_count;
+        } else if (field.name() == bhttp::field::content_length) {
+          if (cl_count < cl_values.size()) cl_values[cl_count] = field.value();
+          ++cl_count;
+        }
+      }
+      if (target.size() > limits.max_url_bytes) {
+        early = EarlyReply{414, "URL too long"};
+      } else if (field_count > limits.max_header_count) {
+        early = EarlyReply{431, "too many header fields"};
+      } else if (te_count > te_values.size() || cl_count > cl_values.size()) {
+        early = EarlyReply{400, "repeated framing fields"};
+      } else if (auto bad = check_framing(
+                     version, std::span<const std::string_view>(te_values.data(), te_count),
+                     std::span<const std::string_view>(cl_values.data(), cl_count))) {
+        early = EarlyReply{bad->status, bad->reason};
+      } else if (target.empty() || target.front() != '/') {
+        early = EarlyReply{400, "request target must be a path"};
+      }
+    }
+
+    const Route* route = nullptr;
+    if (!early) {
+      const std::string_view target = msg.target();
+      RouteMatch match = router.match(method, target.substr(0, target.find('?')));
+      if (match.route == nullptr) {
+        early = EarlyReply{404, "no route"};
+      } else {
+        route_index = match.index;
+        route_name = match.route->name;
+        if (!match.method_allowed) {
+          early = EarlyReply{405, "method not allowed"};
+          allow = std::move(match.allow);
+        } else {
+          route = match.route;
+        }
+      }
+    }
+    if (route != nullptr) {
+      const std::uint64_t cap = route->options.max_body_bytes
+                                    ? std::min(*route->options.max_body_bytes,
+                                               limits.max_body_bytes)
+                                    : limits.max_body_bytes;
+      const auto content_length = parser.content_length();
+      if (route->options.requires_content_length && !content_length) {
+        early = EarlyReply{411, "Content-Length required"};
+      } else if (content_length && *content_length > cap) {
+        early = EarlyReply{413, "body over the route's limit"};
+      } else {
+        parser.body_limit(cap);  // bounds chunked bodies, whose size is unknown up front
+        if (!route->options.exempt_from_shedding) {
+          if (inflight.fetch_add(1) >= limits.max_inflight) {
+            inflight.fetch_sub(1);
+            metrics.record_shed(ShedReason::kInflight);
+            early = EarlyReply{503, "overloaded"};
+          } else {
+            counted_inflight = true;
+          }
+        }
+      }
+    }
+
+    if (!early && !parser.is_done()) {
+      stream.expires_after(limits.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      if (bec == bhttp::error::body_limit) {
+        early = EarlyReply{413, "body over the route's limit"};
+      } else if (bec == beast::error::timeout || bec == net::error::eof ||
+                 bec == bhttp::error::partial_message || bec == net::error::connection_reset ||
+                 bec == net::error::operation_aborted) {
+        if (counted_inflight) inflight.fetch_sub(1);
+        break;  // the client never finished its request: nothing was processed
+      } else if (bec) {
+        early = EarlyReply{400, "malformed body"};
+      }
+    }
+
+    const bool client_keep_alive = !hec && msg.keep_alive();  // read before the message moves
+    HttpResponse reply;
+    // A request whose body was not read leaves unknown bytes on the wire: close after replying.
+    bool must_close = false;
+    if (early) {
+      if (counted_inflight) inflight.fetch_sub(1);
+      counted_inflight = false;
+      reply = HttpResponse::text(early->status, std::string(reason_text(early->status)) + "\n");
+      if (early->status == 405) reply.headers.emplace_back("Allow", allow);
+      if (early->status == 503) {
+        reply.headers.emplace_back("Retry-After", std::to_string(limits.retry_after_s));
+      }
+      must_close = hec || !parser.is_done();
+      if (early->status >= 400 && early->status != 404 && early->status != 405) {
+        log->info("req={} route={} rejected {}: {}", request_id, route_name, early->status,
+                  early->reason);
+      }
+    } else {
+      RequestContext ctx{request_id, route_name, peer};
+      try {
+        if (const auto* sync = std::get_if<SyncHandler>(&route->handler)) {
+          HttpRequest request(method, msg.target(), collect_headers(msg),
+                              std::move(msg.body()));
+          reply = (*sync)(request, ctx);
+        } else {
+          reply = co_await run_async_handler(std::get<AsyncHandler>(route->handler),
+                                             parser.release(), ctx);
+        }
+      } catch (const std::exception& e) {
+        log->error("req={} route={} handler failed: {}", request_id, route_name, e.what());
+        reply = HttpResponse::text(500, "internal error\n");
+      }
+      if (counted_inflight) inflight.fetch_sub(1);
+    }
+
+    const bool keep_alive =
+        !must_close && !reply.close_connection && !stopping.load() && client_keep_alive;
+    const unsigned status = reply.status;
+    const bool written =
+        co_await write_reply(stream, version, method == Method::kHead, std::move(reply),
+                             keep_alive);
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    metrics.record_request(route_index, status, seconds);
+    if (limits.access_log) {
+      log->info("req={} route={} status={} ms={:.3f}", request_id, route_name, status,
+                seconds * 1e3);
+    }
+    if (!written) break;
+    if (!keep_alive) {
+      if (must_close) co_await linger_close(stream, buffer);
+      break;
+    }
+  }
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+Server::Server(net::io_context& io, const Router& router, ServerMetrics& metrics,
+               ServerLimits limits)
+    : impl_(std::make_shared<Impl>(io, router, metrics, limits)) {}
+
+Server::~Server() = default;
+
+Result<std::uint16_t> Server::start(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return make_error(ErrorCode::kInvalidArgument, "server.listen", "expected HOST:PORT");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port = listen.substr(colon + 1);
+  boost::system::error_code ec;
+  tcp::resolver resolver(impl_->io);
+  auto results = resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service,
+                                  ec);
+  if (ec || results.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "server.listen",
+                      fmt::format("cannot resolve {}: {}", listen, ec.message()));
+  }
+  const tcp::endpoint endpoint = results.begin()->endpoint();
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(ErrorCode::kUnavailable, "server.listen",
+                      fmt::format("cannot listen on {}: {}", listen, ec.message()));
+  }
+  const std::uint16_t bound = acceptor.local_endpoint(ec).port();
+  net::co_spawn(acceptor.get_executor(), impl_->accept_loop(), net::detached);
+  return bound;
+}
+
+void Server::stop(std::chrono::milliseconds drain_timeout, std::function<void()> on_drained) {
+  auto self = impl_;
+  net::post(self->acceptor.get_executor(), [self, drain_timeout,
+                                            cb = std::move(on_drained)]() mutable {
+    {
+      std::lock_guard lock(self->mu);
+      if (self->stopping.exchange(true)) return;
+      self->on_drained = std::move(cb);
+    }
+    boost::system::error_code ec;
+    self->acceptor.close(ec);
+    std::vector<std::shared_ptr<Connection>> conns;
+    {
+      std::lock_guard lock(self->mu);
+      conns.assign(self->registry.begin(), self->registry.end());
+    }
+    for (auto& conn : conns) {
+      net::post(conn->executor, [conn] {
+        if (conn->stream != nullptr && conn->state == ConnState::kIdle) conn->stream->cancel();
+      });
+    }
+    self->drain_timer.expires_after(drain_timeout);
+    self->drain_timer.async_wait([self](boost::system::error_code wait_ec) {
+      if (wait_ec) return;  // drained in time
+      std::vector<std::shared_ptr<Connection>> left;
+      {
+        std::lock_guard lock(self->mu);
+        left.assign(self->registry.begin(), self->registry.end());
+      }
+      if (!left.empty()) {
+        self->log->warn("drain deadline passed; closing {} connection(s)", left.size());
+      }
+      for (auto& conn : left) {
+        net::post(conn->executor, [conn] {
+          if (conn->stream != nullptr) conn->stream->close();
+        });
+      }
+    });
+    self->report_if_drained();
+  });
+}
+
+std::int64_t Server::open_connections() const noexcept {
+  return static_cast<std::int64_t>(impl_->connections.load());
+}
+
+}  // namespace ventanilla::http
