@@ -2,9 +2,11 @@
 // Typed configuration. Loaded from TOML (config/ventanilla.toml by default) plus `--set KEY=VALUE`
 // overrides. Every field has a safe default, so an empty file is a valid local configuration.
 // Durations are in milliseconds unless the name says otherwise; sizes are in bytes.
+// Every function here is pure (load_config only reads its file): callable from any thread.
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.hpp"
@@ -14,23 +16,27 @@ namespace ventanilla::config {
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free port
   std::uint32_t io_threads = 2;           // 1..64
+
+  bool operator==(const ServerConfig&) const = default;
 };
 
 struct LimitsConfig {
-  std::uint32_t max_header_bytes = 8 * 1024;   // request line + headers; over it → 431
-  std::uint32_t max_header_count = 100;        // over it → 431
-  std::uint32_t max_url_bytes = 4 * 1024;      // request target; over it → 414 (< max_header_bytes)
-  std::uint64_t max_body_bytes = 1024 * 1024;  // global cap; routes may be tighter → 413
+  std::uint32_t max_header_bytes = 8 * 1024;  // request line + headers; over it → 431
+  std::uint32_t max_header_count = 100;       // over it → 431
+  std::uint32_t max_url_bytes = 4 * 1024;  // request target; over it → 414 (<= max_header_bytes)
+  std::uint64_t max_body_bytes = 1024 * 1024;    // global cap; routes may be tighter → 413
   std::uint64_t webhook_body_bytes = 16 * 1024;  // cap for carrier webhook routes
-  std::uint32_t header_timeout_ms = 10'000;    // from first byte to end of headers
-  std::uint32_t body_timeout_ms = 10'000;      // reading the body
-  std::uint32_t idle_timeout_ms = 30'000;      // keep-alive wait for the next request
-  std::uint32_t write_timeout_ms = 10'000;     // writing one response
-  std::uint32_t handler_timeout_ms = 5'000;    // one handler run
-  std::uint32_t max_connections = 1024;        // beyond it new connections get 503 and close
-  std::uint32_t max_inflight = 256;            // requests being handled; beyond it 503 + Retry-After
-  std::uint32_t retry_after_s = 1;             // Retry-After on shed requests
-  std::uint32_t drain_timeout_ms = 10'000;     // graceful stop: finish what was read, then force
+  std::uint32_t header_timeout_ms = 10'000;      // from first byte to end of headers
+  std::uint32_t body_timeout_ms = 10'000;        // reading the body
+  std::uint32_t idle_timeout_ms = 30'000;        // keep-alive wait for the next request
+  std::uint32_t write_timeout_ms = 10'000;       // writing one response
+  std::uint32_t handler_timeout_ms = 5'000;      // one handler run
+  std::uint32_t max_connections = 1024;          // beyond it new connections get 503 and close
+  std::uint32_t max_inflight = 256;         // requests being handled; beyond it 503 + Retry-After
+  std::uint32_t retry_after_s = 1;          // Retry-After on shed requests
+  std::uint32_t drain_timeout_ms = 10'000;  // graceful stop: finish what was read, then force
+
+  bool operator==(const LimitsConfig&) const = default;
 };
 
 enum class Synchronous { kOff, kNormal, kFull, kExtra };
@@ -41,11 +47,15 @@ struct StorageConfig {
   std::uint32_t busy_timeout_ms = 5'000;
   std::uint32_t group_commit_max = 64;  // most write jobs sharing one COMMIT (1..4096)
   std::uint32_t wal_autocheckpoint_pages = 1000;
+
+  bool operator==(const StorageConfig&) const = default;
 };
 
 struct PrivacyConfig {
   std::string key_file = "var/secret.key";  // 32-byte key, hex, mode 0600
   bool create_key_if_missing = true;        // local default; production sets false
+
+  bool operator==(const PrivacyConfig&) const = default;
 };
 
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };
@@ -53,12 +63,16 @@ enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };
 struct LogConfig {
   LogLevel level = LogLevel::kInfo;
   bool access_log = false;  // one line per request (route name, status, latency; never the query)
+
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct ContentConfig {
   std::string data_dir = "data";    // seed hub directory and gazetteer
   std::string menus_dir = "menus";  // seed menus and translations
   bool seed_on_empty = true;        // import data/ and menus/ on first start
+
+  bool operator==(const ContentConfig&) const = default;
 };
 
 struct Config {
@@ -69,6 +83,8 @@ struct Config {
   LogConfig log;
   ContentConfig content;
   std::string source;  // the file it came from ("" = built-in defaults), for messages
+
+  bool operator==(const Config&) const = default;
 };
 
 // One `--set KEY=VALUE` override, e.g. {"server.io_threads", "4"}.
@@ -77,18 +93,29 @@ struct Override {
   std::string value;
 };
 
-// Parses TOML text. `source_name` is used in error messages: `source_name:LINE: key: what`.
-// Unknown sections or keys, wrong types and out-of-range values are errors. All problems are
-// reported: Error::where is empty and Error::detail holds one line per problem, in file order,
-// each `source_name:LINE: key: what` (overrides report as `--set:key: what`).
+// Parses TOML text, then applies `overrides` in order, then runs the cross-field checks
+// (max_url_bytes <= max_header_bytes, webhook_body_bytes <= max_body_bytes).
+// `source_name` is used in error messages: `source_name:LINE: section.key: what`.
+// Unknown sections or keys, wrong types, out-of-range values and TOML syntax errors are errors.
+// All problems are reported: Error::where is empty and Error::detail holds one line per problem
+// (no trailing newline), file problems in file order, then override problems as
+// `--set: section.key: what` in argument order. A cross-field problem is reported where the
+// later of its two values was set. On success Config::source is `source_name`.
+// An override VALUE is parsed as a TOML value (`4`, `true`, `"x"`); text that is not one TOML
+// value is taken as a bare string (`/tmp/x.db`, `info`, `127.0.0.1:9000`).
 Result<Config> parse_config(std::string_view toml_text, std::string_view source_name,
                             const std::vector<Override>& overrides = {});
 
-// Reads and parses a file. A missing file is an error naming the path.
+// Reads and parses a file. A missing or unreadable file is an error with Error::where = path
+// (kNotFound, kPermissionDenied, or kInvalidArgument for a directory or a file over 1 MiB).
 Result<Config> load_config(const std::string& path, const std::vector<Override>& overrides = {});
 
-// Parses "KEY=VALUE" from the command line.
+// Parses "KEY=VALUE" from the command line: splits at the first '='. No '=' or an empty KEY is
+// kInvalidArgument with where = "--set". The key is not checked here (parse_config does it).
 Result<Override> parse_override(std::string_view arg);
+
+// Every key the loader accepts, as `section.key`, in declaration order.
+std::vector<std::string_view> known_keys();
 
 std::string_view to_string(Synchronous s) noexcept;
 std::string_view to_string(LogLevel l) noexcept;
