@@ -1,0 +1,226 @@
+#include "storage/storage_writer.hpp"
+
+#include <algorithm>
+#include <future>
+#include <memory>
+#include <utility>
+
+#include "storage/sqlite_error.hpp"
+
+namespace ventanilla::storage {
+
+namespace {
+
+constexpr std::string_view kWhere = "storage writer";
+constexpr std::string_view kBegin = "BEGIN IMMEDIATE";
+constexpr std::string_view kCommit = "COMMIT";
+constexpr std::string_view kRollback = "ROLLBACK";
+// A name jobs are unlikely to pick for their own savepoints.
+constexpr std::string_view kSavepoint = "SAVEPOINT ventanilla_writer_job";
+constexpr std::string_view kRelease = "RELEASE ventanilla_writer_job";
+constexpr std::string_view kRollbackTo = "ROLLBACK TO ventanilla_writer_job";
+
+Error unavailable(std::string detail) {
+  return make_error(ErrorCode::kUnavailable, std::string(kWhere), std::move(detail));
+}
+
+// The error a job's exception turns into; call only inside a catch block.
+Error error_from_job_exception() {
+  const std::string where = "storage writer job";
+  try {
+    throw;
+  } catch (const SqliteError& e) {
+    return to_error(e, where);
+  } catch (const ErrorException& e) {
+    return e.error();
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::kInternal, where, e.what());
+  } catch (...) {
+    return make_error(ErrorCode::kInternal, where, "unknown exception");
+  }
+}
+
+// noexcept on purpose: see the header on throwing completions.
+void complete(const Completion& done, Result<void> result) noexcept {
+  if (done) done(std::move(result));
+}
+
+}  // namespace
+
+StorageWriter::StorageWriter(Database db, WriterOptions options)
+    : db_(std::move(db)), options_(std::move(options)), thread_([this] { run(); }) {}
+
+StorageWriter::~StorageWriter() { (void)stop(); }
+
+void StorageWriter::submit(WriteJob job, Completion done) {
+  std::unique_lock lock(mutex_);
+  if (stopping_) {
+    lock.unlock();
+    complete(done, unavailable("stopped: no more writes accepted"));
+    return;
+  }
+  queue_.push_back(Pending{std::move(job), std::move(done)});
+  // The writer only sleeps on an empty queue, so only the first job after that needs to wake it.
+  const bool first = queue_.size() == 1;
+  lock.unlock();
+  if (first) wake_.notify_one();
+}
+
+Result<void> StorageWriter::run_sync(WriteJob job) {
+  if (on_writer_thread()) {
+    return make_error(ErrorCode::kInternal, std::string(kWhere),
+                      "run_sync() called on the writer thread");
+  }
+  // Shared: the completion may still be inside set_value() when get() returns here.
+  auto promise = std::make_shared<std::promise<Result<void>>>();
+  auto future = promise->get_future();
+  submit(std::move(job), [promise](Result<void> result) { promise->set_value(std::move(result)); });
+  return future.get();
+}
+
+Result<void> StorageWriter::stop() {
+  if (on_writer_thread()) {
+    return make_error(ErrorCode::kInternal, std::string(kWhere),
+                      "stop() called on the writer thread");
+  }
+  std::lock_guard stop_lock(stop_mutex_);
+  if (stopped_) return *stopped_;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+
+  Result<void> result;
+  try {
+    if (db_.is_open() && !db_.checkpoint_truncate()) {
+      result = unavailable("final checkpoint incomplete: a reader still holds the WAL");
+    }
+  } catch (const SqliteError& e) {
+    result = to_error(e, "storage writer final checkpoint");
+  }
+  { Database closing = std::move(db_); }
+  stopped_ = result;
+  return result;
+}
+
+WriterStats StorageWriter::stats() const noexcept {
+  WriterStats s;
+  s.batches_committed = batches_committed_.load(std::memory_order_relaxed);
+  s.jobs_committed = jobs_committed_.load(std::memory_order_relaxed);
+  s.batches_failed = batches_failed_.load(std::memory_order_relaxed);
+  s.jobs_failed = jobs_failed_.load(std::memory_order_relaxed);
+  s.last_commit_latency =
+      std::chrono::microseconds(last_commit_us_.load(std::memory_order_relaxed));
+  s.total_commit_latency =
+      std::chrono::microseconds(total_commit_us_.load(std::memory_order_relaxed));
+  return s;
+}
+
+void StorageWriter::run() {
+  thread_id_.store(std::this_thread::get_id(), std::memory_order_release);
+  const std::size_t max_jobs = std::max<std::size_t>(options_.group_commit_max, 1);
+  std::vector<Pending> batch;
+  std::vector<Result<void>> results;
+  batch.reserve(max_jobs);
+  results.reserve(max_jobs);
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // stopping, and everything queued has run
+      const std::size_t n = std::min(queue_.size(), max_jobs);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    run_batch(batch, results);
+    // Counted before any completion runs, so whoever a completion wakes sees stats that
+    // include its own job.
+    const auto failed =
+        std::count_if(results.begin(), results.end(), [](const Result<void>& r) { return !r; });
+    jobs_failed_.fetch_add(static_cast<std::uint64_t>(failed), std::memory_order_relaxed);
+    for (std::size_t i = 0; i < batch.size(); ++i) complete(batch[i].done, std::move(results[i]));
+    batch.clear();
+    results.clear();
+  }
+}
+
+void StorageWriter::run_batch(std::vector<Pending>& batch, std::vector<Result<void>>& results) {
+  results.resize(batch.size());
+  // Marks every job without an error of its own as not committed.
+  auto fail_batch = [&](const std::string& why) {
+    for (auto& r : results) {
+      if (r) r = unavailable(why);
+    }
+    batches_failed_.fetch_add(1, std::memory_order_relaxed);
+  };
+
+  try {
+    db_.cached(kBegin)->run();
+  } catch (const SqliteError& e) {
+    fail_batch(std::string("write not committed: ") + e.what());
+    return;
+  }
+
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    try {
+      db_.cached(kSavepoint)->run();
+      batch[i].job(db_);
+      db_.cached(kRelease)->run();
+    } catch (...) {
+      results[i] = error_from_job_exception();
+      // SQLITE_FULL, IOERR and friends can roll back the whole transaction, taking the
+      // batch-mates' writes with it; then nobody in this batch may be told "committed".
+      std::string lost;
+      if (!db_.in_transaction()) {
+        lost = "transaction rolled back by SQLite: " + results[i].error().detail;
+      } else {
+        try {
+          db_.cached(kRollbackTo)->run();
+          db_.cached(kRelease)->run();
+        } catch (const SqliteError& e) {
+          lost = std::string("cannot roll back a failed job: ") + e.what();
+        }
+      }
+      if (!lost.empty()) {
+        try {
+          if (db_.in_transaction()) db_.cached(kRollback)->run();
+        } catch (const SqliteError&) {
+          // The next BEGIN reports the connection's state.
+        }
+        fail_batch("write not committed: " + lost);
+        return;
+      }
+    }
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    db_.cached(kCommit)->run();
+  } catch (const SqliteError& e) {
+    try {
+      if (db_.in_transaction()) db_.cached(kRollback)->run();
+    } catch (const SqliteError&) {
+      // As above.
+    }
+    fail_batch(std::string("write not committed: ") + e.what());
+    return;
+  }
+  const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+
+  const auto committed = static_cast<std::size_t>(
+      std::count_if(results.begin(), results.end(), [](const Result<void>& r) { return !!r; }));
+  batches_committed_.fetch_add(1, std::memory_order_relaxed);
+  jobs_committed_.fetch_add(committed, std::memory_order_relaxed);
+  last_commit_us_.store(latency.count(), std::memory_order_relaxed);
+  total_commit_us_.fetch_add(latency.count(), std::memory_order_relaxed);
+  if (options_.on_commit) {
+    [&]() noexcept { options_.on_commit(latency, committed); }();
+  }
+}
+
+}  // namespace ventanilla::storage
