@@ -1,0 +1,368 @@
+#include "app/app.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "common/logging.hpp"
+#include "config/config.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "privacy/pseudonymizer.hpp"
+#include "storage/async_write.hpp"
+#include "storage/database.hpp"
+#include "storage/migrations.hpp"
+#include "storage/storage_writer.hpp"
+
+namespace ventanilla::app {
+
+namespace {
+
+namespace net = boost::asio;
+using Clock = std::chrono::steady_clock;
+using http::HttpRequest;
+using http::HttpResponse;
+using http::Method;
+using http::RequestContext;
+
+constexpr std::string_view kDefaultConfigPath = "config/ventanilla.toml";
+
+storage::Synchronous to_storage(config::Synchronous s) {
+  switch (s) {
+    case config::Synchronous::kOff: return storage::Synchronous::kOff;
+    case config::Synchronous::kNormal: return storage::Synchronous::kNormal;
+    case config::Synchronous::kFull: return storage::Synchronous::kFull;
+    case config::Synchronous::kExtra: return storage::Synchronous::kExtra;
+  }
+  return storage::Synchronous::kFull;
+}
+
+spdlog::level::level_enum to_spdlog(config::LogLevel level) {
+  switch (level) {
+    case config::LogLevel::kTrace: return spdlog::level::trace;
+    case config::LogLevel::kDebug: return spdlog::level::debug;
+    case config::LogLevel::kInfo: return spdlog::level::info;
+    case config::LogLevel::kWarn: return spdlog::level::warn;
+    case config::LogLevel::kError: return spdlog::level::err;
+    case config::LogLevel::kOff: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+storage::OpenOptions open_options(const config::StorageConfig& s) {
+  storage::OpenOptions o;
+  o.synchronous = to_storage(s.synchronous);
+  o.busy_timeout_ms = s.busy_timeout_ms;
+  o.wal_autocheckpoint_pages = s.wal_autocheckpoint_pages;
+  return o;
+}
+
+http::ServerLimits server_limits(const config::Config& c) {
+  const auto& l = c.limits;
+  http::ServerLimits s;
+  s.max_header_bytes = l.max_header_bytes;
+  s.max_header_count = l.max_header_count;
+  s.max_url_bytes = l.max_url_bytes;
+  s.max_body_bytes = l.max_body_bytes;
+  s.header_timeout = std::chrono::milliseconds(l.header_timeout_ms);
+  s.body_timeout = std::chrono::milliseconds(l.body_timeout_ms);
+  s.idle_timeout = std::chrono::milliseconds(l.idle_timeout_ms);
+  s.write_timeout = std::chrono::milliseconds(l.write_timeout_ms);
+  s.handler_timeout = std::chrono::milliseconds(l.handler_timeout_ms);
+  s.max_connections = l.max_connections;
+  s.max_inflight = l.max_inflight;
+  s.retry_after_s = l.retry_after_s;
+  s.access_log = c.log.access_log;
+  return s;
+}
+
+// Opens the database, refuses anything but WAL, applies migrations, logs the effective pragmas.
+Result<storage::Database> open_database(const config::StorageConfig& cfg,
+                                        spdlog::logger& log) {
+  auto db = storage::Database::open(cfg.path, open_options(cfg));
+  if (!db) return db.error();
+  auto report = storage::apply_migrations(*db, storage::embedded_migrations());
+  if (!report) return report.error();
+  if (!report->applied.empty()) {
+    log.info("applied {} migration(s) to {}, now at version {}", report->applied.size(),
+             cfg.path, report->applied.back());
+  }
+  log.info("storage {}: {}", cfg.path, db->effective_pragmas().describe());
+  return std::move(*db);
+}
+
+// What /readyz reports. The database check costs a BEGIN IMMEDIATE/COMMIT round trip through the
+// writer, so its result is reused for a second: a probe every few hundred ms stays cheap.
+struct Readiness {
+  std::atomic<bool> content_loaded{false};
+  std::atomic<std::int64_t> checked_at_ms{-1'000'000};
+  std::atomic<bool> database_ok{false};
+};
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+struct StorageMetrics {
+  http::Histogram commit_latency;
+  std::atomic<std::uint64_t> commits{0};
+  std::atomic<std::uint64_t> committed_jobs{0};
+};
+
+void render_storage_metrics(std::string& out, const StorageMetrics& m,
+                            const storage::WriterStats& stats) {
+  out += "# HELP ventanilla_storage_commit_duration_seconds Time one group COMMIT took.\n";
+  out += "# TYPE ventanilla_storage_commit_duration_seconds histogram\n";
+  m.commit_latency.render(out, "ventanilla_storage_commit_duration_seconds", "");
+  out += "# HELP ventanilla_storage_committed_jobs_total Write jobs committed.\n";
+  out += "# TYPE ventanilla_storage_committed_jobs_total counter\n";
+  fmt::format_to(std::back_inserter(out), "ventanilla_storage_committed_jobs_total {}\n",
+                 stats.jobs_committed);
+  out += "# HELP ventanilla_storage_failed_jobs_total Write jobs that completed with an error.\n";
+  out += "# TYPE ventanilla_storage_failed_jobs_total counter\n";
+  fmt::format_to(std::back_inserter(out), "ventanilla_storage_failed_jobs_total {}\n",
+                 stats.jobs_failed);
+}
+
+http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
+                          http::ServerMetrics*& server_metrics, StorageMetrics& storage_metrics,
+                          Clock::time_point started) {
+  http::Router router;
+  router.add({.name = "healthz",
+              .path = "/healthz",
+              .methods = {Method::kGet},
+              .handler = http::SyncHandler([](const HttpRequest&, RequestContext&) {
+                return HttpResponse::text(200, "ok\n");
+              }),
+              .options = {.max_body_bytes = 0, .exempt_from_shedding = true}});
+  router.add(
+      {.name = "readyz",
+       .path = "/readyz",
+       .methods = {Method::kGet},
+       .handler = http::AsyncHandler(
+           [&writer, &readiness](const HttpRequest&,
+                                 RequestContext&) -> net::awaitable<HttpResponse> {
+             if (now_ms() - readiness.checked_at_ms.load() > 1000) {
+               auto written = co_await storage::async_write(
+                   writer, [](storage::Database&) {}, net::use_awaitable);
+               readiness.database_ok = written.has_value();
+               readiness.checked_at_ms = now_ms();
+             }
+             const bool db = readiness.database_ok.load();
+             const bool content = readiness.content_loaded.load();
+             co_return HttpResponse::json(
+                 db && content ? 200 : 503,
+                 fmt::format(R"({{"ready":{},"database":"{}","content":"{}"}})" "\n",
+                             db && content, db ? "writable" : "unavailable",
+                             content ? "loaded" : "loading"));
+           }),
+       .options = {.max_body_bytes = 0, .exempt_from_shedding = true}});
+  router.add({.name = "metrics",
+              .path = "/metrics",
+              .methods = {Method::kGet},
+              .handler = http::SyncHandler(
+                  [&writer, &server_metrics, &storage_metrics, started](const HttpRequest&,
+                                                                        RequestContext&) {
+                    std::string out;
+                    out.reserve(16 * 1024);
+                    if (server_metrics != nullptr) server_metrics->render(out);
+                    render_storage_metrics(out, storage_metrics, writer.stats());
+                    out += "# HELP ventanilla_uptime_seconds Seconds since start.\n";
+                    out += "# TYPE ventanilla_uptime_seconds gauge\n";
+                    fmt::format_to(
+                        std::back_inserter(out), "ventanilla_uptime_seconds {:.0f}\n",
+                        std::chrono::duration<double>(Clock::now() - started).count());
+                    HttpResponse r = HttpResponse::text(200, std::move(out));
+                    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                    return r;
+                  }),
+              .options = {.max_body_bytes = 0}});
+  return router;
+}
+
+// First start against an empty database: remember when it was created. Importing the seed hub
+// directory and menus hooks in here once those importers exist.
+Result<void> initialise_content(storage::StorageWriter& writer, spdlog::logger& log) {
+  bool first_start = false;
+  auto r = writer.run_sync([&first_start](storage::Database& db) {
+    auto stmt = db.prepare(
+        "INSERT INTO meta(key, value) VALUES('created_at', strftime('%Y-%m-%dT%H:%M:%SZ','now')) "
+        "ON CONFLICT(key) DO NOTHING");
+    stmt.step();
+    first_start = db.changes() == 1;
+  });
+  if (!r) return r.error();
+  if (first_start) log.info("first start: new database initialised");
+  return {};
+}
+
+int run_check(const CommandLine& cl) {
+  auto cfg = load_configuration(cl);
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", cfg.error().message().c_str());
+    return kExitUsage;
+  }
+  const std::string source = cfg->source.empty() ? "<built-in defaults>" : cfg->source;
+  // The key must already exist and be private; check never creates one.
+  std::error_code ec;
+  if (std::filesystem::exists(cfg->privacy.key_file, ec)) {
+    auto key = privacy::Pseudonymizer::from_key_file(cfg->privacy.key_file, false);
+    if (!key) {
+      std::fprintf(stderr, "%s: privacy.key_file: %s\n", source.c_str(),
+                   key.error().message().c_str());
+      return kExitUsage;
+    }
+  } else if (!cfg->privacy.create_key_if_missing) {
+    std::fprintf(stderr, "%s: privacy.key_file: %s does not exist\n", source.c_str(),
+                 cfg->privacy.key_file.c_str());
+    return kExitUsage;
+  }
+  std::printf("%s: ok\n", source.c_str());
+  return kExitOk;
+}
+
+int run_serve(const CommandLine& cl) {
+  const auto started = Clock::now();
+  auto cfg = load_configuration(cl);
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", cfg.error().message().c_str());
+    return kExitUsage;
+  }
+  logging::init(to_spdlog(cfg->log.level));
+  auto log = logging::get("app");
+  log->info("ventanilla starting (config {})",
+            cfg->source.empty() ? "<built-in defaults>" : cfg->source);
+
+  // Core dumps would hold raw phone numbers from request memory.
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+
+  bool key_created = false;
+  auto pseudonymizer = privacy::Pseudonymizer::from_key_file(
+      cfg->privacy.key_file, cfg->privacy.create_key_if_missing, &key_created);
+  if (!pseudonymizer) {
+    log->error("privacy.key_file: {}", pseudonymizer.error().message());
+    return kExitUsage;
+  }
+  if (key_created) {
+    log->warn("created a new pseudonymization key at {} (mode 0600); keep it safe and backed up: "
+              "subscriber ids change if it is lost",
+              cfg->privacy.key_file);
+  }
+
+  auto db = open_database(cfg->storage, *log);
+  if (!db) {
+    log->error("storage: {}", db.error().message());
+    return kExitFailure;
+  }
+  StorageMetrics storage_metrics;
+  storage::WriterOptions writer_options;
+  writer_options.group_commit_max = cfg->storage.group_commit_max;
+  writer_options.on_commit = [&storage_metrics](std::chrono::microseconds latency,
+                                                std::size_t) {
+    storage_metrics.commit_latency.observe(static_cast<double>(latency.count()) / 1e6);
+  };
+  storage::StorageWriter writer(std::move(*db), writer_options);
+
+  Readiness readiness;
+  if (auto init = initialise_content(writer, *log); !init) {
+    log->error("initialising content: {}", init.error().message());
+    return kExitFailure;
+  }
+  readiness.content_loaded = true;
+
+  http::ServerMetrics* metrics_ptr = nullptr;
+  const http::Router router =
+      build_router(writer, readiness, metrics_ptr, storage_metrics, started);
+  http::ServerMetrics server_metrics(router.route_names());
+  metrics_ptr = &server_metrics;
+
+  net::io_context io(static_cast<int>(cfg->server.io_threads));
+  http::Server server(io, router, server_metrics, server_limits(*cfg));
+  auto port = server.start(cfg->server.listen);
+  if (!port) {
+    log->error("{}", port.error().message());
+    return kExitFailure;
+  }
+  const auto colon = cfg->server.listen.rfind(':');
+  log->info("listening on {}:{} with {} io thread(s)", cfg->server.listen.substr(0, colon), *port,
+            cfg->server.io_threads);
+
+  const auto drain = std::chrono::milliseconds(cfg->limits.drain_timeout_ms);
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  net::steady_timer hard_stop(io);
+  signals.async_wait([&](boost::system::error_code ec, int signo) {
+    if (ec) return;
+    log->info("signal {}: stopping; draining for up to {} ms", signo, drain.count());
+    server.stop(drain, [&io] { io.stop(); });
+    // Handlers past the drain deadline must not hold the process: stop regardless a second
+    // later.
+    hard_stop.expires_after(drain + std::chrono::seconds(1));
+    hard_stop.async_wait([&io](boost::system::error_code wait_ec) {
+      if (!wait_ec) io.stop();
+    });
+  });
+
+  std::vector<std::thread> threads;
+  for (std::uint32_t i = 1; i < cfg->server.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+
+  auto stopped = writer.stop();  // drains queued writes, then checkpoints (TRUNCATE)
+  if (!stopped) log->warn("final checkpoint: {}", stopped.error().message());
+  log->info("stopped");
+  return kExitOk;
+}
+
+}  // namespace
+
+// Loads the configuration named on the command line (or the local default) and applies the
+// overrides. Without --config and without the default file, built-in defaults apply, so the
+// binary also runs outside a checkout.
+Result<config::Config> load_configuration(const CommandLine& cl) {
+  if (cl.config_path) return config::load_config(*cl.config_path, cl.overrides);
+  if (std::filesystem::exists(kDefaultConfigPath)) {
+    return config::load_config(std::string(kDefaultConfigPath), cl.overrides);
+  }
+  return config::parse_config("", "<built-in defaults>", cl.overrides);
+}
+
+int run(const CommandLine& cl) {
+  if (cl.help) {
+    std::fputs(usage(cl.verb).c_str(), stdout);
+    return kExitOk;
+  }
+  if (cl.verb == "serve") return run_serve(cl);
+  if (cl.verb == "check") return run_check(cl);
+  std::fputs(usage("").c_str(), stderr);
+  return kExitUsage;
+}
+
+int main(int argc, const char* const* argv) {
+  auto cl = parse_command_line(argc, argv);
+  if (!cl) {
+    std::fprintf(stderr, "ventanilla: %s\n\n%s", cl.error().detail.c_str(), usage("").c_str());
+    return kExitUsage;
+  }
+  try {
+    return run(*cl);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ventanilla: fatal: %s\n", e.what());
+    return kExitFailure;
+  }
+}
+
+}  // namespace ventanilla::app

@@ -1,0 +1,176 @@
+#include "app/command_line.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace ventanilla::app {
+
+namespace {
+
+struct OptionSpec {
+  std::string_view name;  // "--json"
+  bool takes_value;
+  std::string_view help;
+};
+
+struct VerbSpec {
+  std::string_view name;
+  std::string_view synopsis;  // after "ventanilla VERB"
+  std::string_view summary;
+  std::vector<OptionSpec> options;
+};
+
+const std::vector<OptionSpec>& common_options() {
+  static const std::vector<OptionSpec> kCommon = {
+      {"--config", true, "configuration file (default config/ventanilla.toml)"},
+      {"--db", true, "SQLite database path (same as --set storage.path=PATH)"},
+      {"--set", true, "override any configuration key, e.g. --set server.io_threads=4 (repeatable)"},
+      {"--help", false, "show this help"},
+  };
+  return kCommon;
+}
+
+const std::vector<VerbSpec>& verbs() {
+  static const std::vector<VerbSpec> kVerbs = {
+      {"serve",
+       "[--listen HOST:PORT]",
+       "Run the gateway: carrier webhooks, /healthz, /readyz and /metrics.",
+       {{"--listen", true, "address to listen on (same as --set server.listen=HOST:PORT)"}}},
+      {"check", "", "Validate the configuration (and the key file) and exit.", {}},
+      {"import",
+       "[DIR] [--dry-run]",
+       "Import the hub directory and gazetteer CSV files from DIR (default data/): all or nothing.",
+       {{"--dry-run", false, "validate only; change nothing"}}},
+      {"export", "[DIR]", "Write the hub directory and gazetteer back to CSV files in DIR (default data/).",
+       {}},
+      {"directory",
+       "(search QUERY | nearest (--place QUERY | --lat X --lon Y)) [options]",
+       "Search places, or list the hubs nearest to a place or a point.",
+       {{"--country", true, "ISO country code: MX GT BZ SV HN CR"},
+        {"--admin1", true, "admin1 (state/department) code, with --country"},
+        {"--service", true, "service code, e.g. info or shelter_referral"},
+        {"--place", true, "place to start from (nearest)"},
+        {"--lat", true, "latitude (nearest)"},
+        {"--lon", true, "longitude (nearest)"},
+        {"--limit", true, "most results to print (default 5)"},
+        {"--json", false, "print a JSON array"}}},
+  };
+  return kVerbs;
+}
+
+const VerbSpec* find_verb(std::string_view name) {
+  for (const auto& v : verbs()) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+const OptionSpec* find_option(const VerbSpec& verb, std::string_view name) {
+  for (const auto& o : common_options()) {
+    if (o.name == name) return &o;
+  }
+  for (const auto& o : verb.options) {
+    if (o.name == name) return &o;
+  }
+  return nullptr;
+}
+
+Error usage_error(std::string detail) {
+  return make_error(ErrorCode::kInvalidArgument, "usage", std::move(detail));
+}
+
+}  // namespace
+
+Result<CommandLine> parse_command_line(int argc, const char* const* argv) {
+  CommandLine cl;
+  int i = 1;
+  if (i < argc) {
+    const std::string_view first = argv[i];
+    if (first == "--help" || first == "-h" || first == "help") {
+      cl.help = true;
+      if (first == "help" && i + 1 < argc) cl.verb = argv[i + 1];
+      return cl;
+    }
+    if (first.starts_with("-")) return usage_error(fmt::format("expected a verb before {}", first));
+    cl.verb = first;
+    ++i;
+  }
+  if (cl.verb.empty()) return usage_error("missing verb");
+  const VerbSpec* verb = find_verb(cl.verb);
+  if (verb == nullptr) return usage_error(fmt::format("unknown verb '{}'", cl.verb));
+
+  for (; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "-h") arg = "--help";
+    if (!arg.starts_with("--")) {
+      cl.positionals.emplace_back(arg);
+      continue;
+    }
+    std::string_view name = arg;
+    std::optional<std::string_view> inline_value;
+    if (const auto eq = arg.find('='); eq != std::string_view::npos) {
+      name = arg.substr(0, eq);
+      inline_value = arg.substr(eq + 1);
+    }
+    const OptionSpec* spec = find_option(*verb, name);
+    if (spec == nullptr) {
+      return usage_error(fmt::format("unknown option {} for '{}'", name, cl.verb));
+    }
+    std::string value;
+    if (spec->takes_value) {
+      if (inline_value) {
+        value = *inline_value;
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      } else {
+        return usage_error(fmt::format("{} needs a value", name));
+      }
+    } else if (inline_value) {
+      return usage_error(fmt::format("{} takes no value", name));
+    }
+    if (name == "--help") {
+      cl.help = true;
+    } else if (name == "--config") {
+      cl.config_path = value;
+    } else if (name == "--db") {
+      cl.overrides.push_back({"storage.path", value});
+    } else if (name == "--listen") {
+      cl.overrides.push_back({"server.listen", value});
+    } else if (name == "--set") {
+      auto ov = config::parse_override(value);
+      if (!ov) return usage_error(fmt::format("--set {}: {}", value, ov.error().detail));
+      cl.overrides.push_back(std::move(*ov));
+    } else {
+      cl.options[std::string(name)] = value;
+    }
+  }
+  return cl;
+}
+
+std::string usage(std::string_view verb_name) {
+  std::string out;
+  const VerbSpec* verb = find_verb(verb_name);
+  if (verb == nullptr) {
+    out += "Ventanilla: SMS and USSD information gateway for migrants.\n\n"
+           "Usage: ventanilla VERB [options]\n\nVerbs:\n";
+    for (const auto& v : verbs()) fmt::format_to(std::back_inserter(out), "  {:<10} {}\n", v.name, v.summary);
+    out += "\nRun 'ventanilla VERB --help' for a verb's options.\n"
+           "Exit codes: 0 ok, 1 failure, 2 bad usage or bad configuration.\n";
+    return out;
+  }
+  fmt::format_to(std::back_inserter(out), "Usage: ventanilla {} {}[--config FILE] [--db PATH] "
+                 "[--set KEY=VALUE]...\n\n{}\n\nOptions:\n",
+                 verb->name, verb->synopsis.empty() ? "" : fmt::format("{} ", verb->synopsis),
+                 verb->summary);
+  auto line = [&out](const OptionSpec& o) {
+    const std::string lhs = o.takes_value ? fmt::format("{} VALUE", o.name) : std::string(o.name);
+    fmt::format_to(std::back_inserter(out), "  {:<18} {}\n", lhs, o.help);
+  };
+  for (const auto& o : verb->options) line(o);
+  for (const auto& o : common_options()) line(o);
+  out += "\nExit codes: 0 ok, 1 failure, 2 bad usage or bad configuration.\n";
+  return out;
+}
+
+}  // namespace ventanilla::app
