@@ -69,6 +69,30 @@ storage::OpenOptions open_options(const config::StorageConfig& s) {
   return o;
 }
 
+// Every connection costs a descriptor; so do SQLite's files, the epoll set and the log. Capping
+// connections below RLIMIT_NOFILE (minus what is open now and a margin for later needs) means an
+// overload is answered with a 503 instead of ending in EMFILE, where nothing can be answered.
+std::uint32_t descriptor_bound_connections(std::uint32_t configured, spdlog::logger& log) {
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY) {
+    return configured;
+  }
+  std::uint64_t open_now = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++open_now;
+  }
+  constexpr std::uint64_t kMargin = 32;
+  const std::uint64_t limit = nofile.rlim_cur;
+  const std::uint64_t available = limit > open_now + kMargin ? limit - open_now - kMargin : 1;
+  if (available >= configured) return configured;
+  log.warn("limits.max_connections {} capped to {} by the descriptor limit (RLIMIT_NOFILE {}); "
+           "raise LimitNOFILE to allow more",
+           configured, available, limit);
+  return static_cast<std::uint32_t>(available);
+}
+
 http::ServerLimits server_limits(const config::Config& c) {
   const auto& l = c.limits;
   http::ServerLimits s;
@@ -291,7 +315,9 @@ int run_serve(const CommandLine& cl) {
   metrics_ptr = &server_metrics;
 
   net::io_context io(static_cast<int>(cfg->server.io_threads));
-  http::Server server(io, router, server_metrics, server_limits(*cfg));
+  auto limits = server_limits(*cfg);
+  limits.max_connections = descriptor_bound_connections(limits.max_connections, *log);
+  http::Server server(io, router, server_metrics, limits);
   auto port = server.start(cfg->server.listen);
   if (!port) {
     log->error("{}", port.error().message());

