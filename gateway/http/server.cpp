@@ -21,7 +21,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <mutex>
-#include <random>
 #include <unordered_set>
 
 #include "common/logging.hpp"
@@ -74,22 +73,6 @@ std::string_view reason_text(unsigned status) {
   }
 }
 
-// Formats a request id: a random per-process base plus a counter, 16 hex digits.
-class RequestIds {
- public:
-  RequestIds() : base_(std::random_device{}() * 0x9E3779B97F4A7C15ULL) {}
-  std::array<char, 16> next() noexcept {
-    const std::uint64_t v = base_ + seq_.fetch_add(1, std::memory_order_relaxed);
-    std::array<char, 16> out{};
-    fmt::format_to_n(out.data(), out.size(), "{:016x}", v);
-    return out;
-  }
-
- private:
-  std::uint64_t base_;
-  std::atomic<std::uint64_t> seq_{0};
-};
-
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {
@@ -109,7 +92,6 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   tcp::acceptor acceptor;
   net::steady_timer drain_timer;
   std::shared_ptr<spdlog::logger> log;
-  RequestIds request_ids;
 
   std::atomic<bool> stopping{false};
   std::atomic<std::uint32_t> connections{0};
@@ -337,8 +319,8 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
     conn->state = ConnState::kBusy;
     first_request = false;
     const auto started = Clock::now();
-    const auto id = request_ids.next();
-    const std::string_view request_id(id.data(), id.size());
+    const auto id = logging::RequestId::next();
+    const std::string_view request_id = id.view();
 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(limits.max_header_bytes);
