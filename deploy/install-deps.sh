@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing and benchmarking Ventanilla needs.
+#
+# Usage: deploy/install-deps.sh          (as root on Debian 12; non-interactive)
+#
+# Idempotent: when every package below is already installed it touches neither apt nor the
+# network, so a second run is instant and works offline (and needs no root).
+# Exit codes: 0 ok, 1 apt failed or not root while something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  # Toolchain: the build itself (CMakePresets.json needs CMake >= 3.25, Debian 12 ships 3.25).
+  build-essential g++ cmake ninja-build pkg-config
+  # Libraries the gateway links: Asio/Beast + Boost.JSON + Boost.URL (1.81), SQLite, logging,
+  # OpenSSL (HMAC-SHA256 pseudonyms), toml++ (config/ventanilla.toml), utf8proc (Unicode
+  # normalisation and case folding for directory search).
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev libspdlog-dev libfmt-dev libssl-dev libtomlplusplus-dev libutf8proc-dev
+  # Tests: GoogleTest/GoogleMock; sqlite3 CLI to inspect databases left by the crash tests.
+  libgtest-dev libgmock-dev sqlite3
+  # Benchmark (tests/bench/run.sh): load generator, and curl to wait for /healthz.
+  wrk curl
+  # Scripts and developer tooling: python3 for helper scripts, CA roots for any HTTPS client,
+  # clang-format for the repository's .clang-format.
+  python3 ca-certificates clang-format
+)
+
+log() { printf 'install-deps: %s\n' "$*"; }
+
+if [[ -r /etc/os-release ]]; then
+  # shellcheck disable=SC1091
+  . /etc/os-release
+  if [[ "${ID:-}" != debian || "${VERSION_ID:-}" != 12 ]]; then
+    log "warning: written for Debian 12, this is ${PRETTY_NAME:-unknown}; trying anyway"
+  fi
+fi
+
+# dpkg-query answers from the local database only: no lock, no network, no root.
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != installed ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  log "all ${#PACKAGES[@]} packages already installed; nothing to do"
+  exit 0
+fi
+
+log "missing (${#missing[@]}): ${missing[*]}"
+if ((EUID != 0)); then
+  log "error: must run as root to install them (e.g. su -c 'deploy/install-deps.sh')"
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Waiting on the dpkg lock instead of failing covers unattended-upgrades running at first boot.
+apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
+
+log "apt-get update"
+apt-get "${apt_opts[@]}" update
+log "apt-get install --no-install-recommends ${missing[*]}"
+apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}"
+
+# Re-check so a package name that apt silently resolved to something else is caught here rather
+# than as a confusing CMake error later.
+still_missing=()
+for pkg in "${missing[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == installed ]] || still_missing+=("$pkg")
+done
+if ((${#still_missing[@]} > 0)); then
+  log "error: still not installed: ${still_missing[*]}"
+  exit 1
+fi
+log "installed: ${missing[*]}"
