@@ -5,6 +5,7 @@
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,24 +24,26 @@ Method parse_method(std::string_view token) noexcept;
 class HttpRequest {
  public:
   using Header = std::pair<std::string_view, std::string_view>;
+  // Storage for the header views; the owner keeps it alive as long as the request.
   using Headers = boost::container::small_vector<Header, 24>;
 
-  HttpRequest(Method method, std::string_view target, Headers headers, std::string body)
-      : method_(method), target_(target), headers_(std::move(headers)), body_(std::move(body)) {}
+  HttpRequest(Method method, std::string_view target, std::span<const Header> headers,
+              std::string body)
+      : method_(method), target_(target), headers_(headers), body_(std::move(body)) {}
 
   Method method() const noexcept { return method_; }
   std::string_view target() const noexcept { return target_; }  // path + "?" + query, raw
-  std::string_view path() const noexcept;                         // before '?', still %-encoded
-  std::string_view query() const noexcept;                        // after '?', or empty
+  std::string_view path() const noexcept;                       // before '?', still %-encoded
+  std::string_view query() const noexcept;                      // after '?', or empty
   // First header with this name, compared case-insensitively.
   std::optional<std::string_view> header(std::string_view name) const noexcept;
-  const Headers& headers() const noexcept { return headers_; }
+  std::span<const Header> headers() const noexcept { return headers_; }
   const std::string& body() const noexcept { return body_; }
 
  private:
   Method method_;
   std::string_view target_;
-  Headers headers_;
+  std::span<const Header> headers_;
   std::string body_;
 };
 

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <cstring>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -15,11 +14,11 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cstring>
 #include <mutex>
 #include <unordered_set>
 
@@ -43,14 +42,38 @@ constexpr std::size_t kLingerMaxBytes = 64 * 1024;
 
 enum class ConnState : std::uint8_t { kIdle, kBusy };
 
-// Shared by a connection's coroutine and the server's registry. `stream` and `state` are touched
+std::int64_t now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+// Shared by a connection's coroutine and the server's registry. `socket` and `state` are touched
 // only on the connection's strand; the registry only posts to that strand.
+//
+// Deadlines are coarse on purpose: the session stores "close me after T" in `deadline_ns` (one
+// atomic store) and a sweeper closes overdue sockets a few times per timeout. Arming an Asio timer
+// for every read and write cost a quarter of the throughput on /healthz, and deadlines of seconds
+// do not need microsecond precision.
 struct Connection {
   explicit Connection(net::any_io_executor ex) : executor(std::move(ex)) {}
   net::any_io_executor executor;
-  beast::tcp_stream* stream = nullptr;
+  tcp::socket* socket = nullptr;
   ConnState state = ConnState::kIdle;
+  std::atomic<std::int64_t> deadline_ns{0};  // 0: no deadline (a handler is running)
+
+  void arm(std::chrono::milliseconds timeout) noexcept {
+    deadline_ns.store(
+        now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count(),
+        std::memory_order_relaxed);
+  }
+  void disarm() noexcept { deadline_ns.store(0, std::memory_order_relaxed); }
+  bool overdue(std::int64_t now) const noexcept {
+    const auto d = deadline_ns.load(std::memory_order_relaxed);
+    return d != 0 && d <= now;
+  }
 };
+
+using RequestParser = bhttp::request_parser<bhttp::string_body>;
 
 // How a request ended before or instead of its handler.
 struct EarlyReply {
@@ -60,16 +83,26 @@ struct EarlyReply {
 
 std::string_view reason_text(unsigned status) {
   switch (status) {
-    case 400: return "bad request";
-    case 404: return "not found";
-    case 405: return "method not allowed";
-    case 411: return "length required";
-    case 413: return "payload too large";
-    case 414: return "URI too long";
-    case 431: return "request header fields too large";
-    case 500: return "internal error";
-    case 503: return "service unavailable";
-    default: return "error";
+    case 400:
+      return "bad request";
+    case 404:
+      return "not found";
+    case 405:
+      return "method not allowed";
+    case 411:
+      return "length required";
+    case 413:
+      return "payload too large";
+    case 414:
+      return "URI too long";
+    case 431:
+      return "request header fields too large";
+    case 500:
+      return "internal error";
+    case 503:
+      return "service unavailable";
+    default:
+      return "error";
   }
 }
 
@@ -83,6 +116,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         limits(l),
         acceptor(net::make_strand(io_context)),
         drain_timer(io_context),
+        sweep_timer(acceptor.get_executor()),
         log(logging::get("http")) {}
 
   net::io_context& io;
@@ -91,6 +125,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   const ServerLimits limits;
   tcp::acceptor acceptor;
   net::steady_timer drain_timer;
+  net::steady_timer sweep_timer;
   std::shared_ptr<spdlog::logger> log;
 
   std::atomic<bool> stopping{false};
@@ -103,11 +138,18 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   bool drained_reported = false;
 
   net::awaitable<void> accept_loop();
+  net::awaitable<void> sweep_loop();
+  std::chrono::milliseconds sweep_interval() const;
+  net::awaitable<boost::system::error_code> parse(tcp::socket& socket, beast::flat_buffer& buffer,
+                                                  RequestParser& parser, Connection& conn,
+                                                  bool header_only,
+                                                  std::chrono::milliseconds timeout);
   void refuse(tcp::socket& socket);
   net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Connection> conn);
-  net::awaitable<bool> write_reply(beast::tcp_stream& stream, unsigned version, bool head,
-                                   HttpResponse&& reply, bool keep_alive);
-  net::awaitable<void> linger_close(beast::tcp_stream& stream, beast::flat_buffer& buffer);
+  net::awaitable<bool> write_reply(tcp::socket& socket, Connection& conn, unsigned version,
+                                   bool head, HttpResponse&& reply, bool keep_alive);
+  net::awaitable<void> linger_close(tcp::socket& socket, Connection& conn,
+                                    beast::flat_buffer& buffer);
   net::awaitable<HttpResponse> run_async_handler(const AsyncHandler& handler,
                                                  bhttp::request<bhttp::string_body>&& message,
                                                  RequestContext ctx);
@@ -117,23 +159,23 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
 namespace {
 
-HttpRequest::Headers collect_headers(const bhttp::request<bhttp::string_body>& msg) {
-  HttpRequest::Headers headers;
+void collect_headers(const bhttp::request<bhttp::string_body>& msg, HttpRequest::Headers& headers) {
+  headers.clear();
   for (const auto& field : msg) headers.emplace_back(field.name_string(), field.value());
-  return headers;
 }
 
 // Owns the Beast message an async handler reads from, so a handler that outlives its deadline
 // (its reply discarded) never reads freed memory.
 struct AsyncCall {
-  AsyncCall(bhttp::request<bhttp::string_body>&& msg, RequestContext c,
-            net::any_io_executor ex)
+  AsyncCall(bhttp::request<bhttp::string_body>&& msg, RequestContext c, net::any_io_executor ex)
       : message(std::move(msg)),
+        headers(),
         request(parse_method(message.method_string()), message.target(),
-                collect_headers(message), std::move(message.body())),
+                (collect_headers(message, headers), headers), std::move(message.body())),
         ctx(c),
         deadline(std::move(ex)) {}
   bhttp::request<bhttp::string_body> message;
+  HttpRequest::Headers headers;
   HttpRequest request;
   RequestContext ctx;
   std::string request_id_copy;
@@ -158,8 +200,7 @@ net::awaitable<void> run_handler_into(std::shared_ptr<AsyncCall> call, const Asy
 }  // namespace
 
 net::awaitable<HttpResponse> Server::Impl::run_async_handler(
-    const AsyncHandler& handler, bhttp::request<bhttp::string_body>&& message,
-    RequestContext ctx) {
+    const AsyncHandler& handler, bhttp::request<bhttp::string_body>&& message, RequestContext ctx) {
   auto executor = co_await net::this_coro::executor;
   auto call = std::make_shared<AsyncCall>(std::move(message), ctx, executor);
   // The context's views must point into the call, which outlives this frame if the handler
@@ -256,11 +297,75 @@ void Server::Impl::report_if_drained() {
     callback = std::move(on_drained);
   }
   drain_timer.cancel();
+  net::post(acceptor.get_executor(), [self = shared_from_this()] { self->sweep_timer.cancel(); });
   if (callback) net::post(io, std::move(callback));
 }
 
-net::awaitable<bool> Server::Impl::write_reply(beast::tcp_stream& stream, unsigned version,
-                                               bool head, HttpResponse&& reply,
+std::chrono::milliseconds Server::Impl::sweep_interval() const {
+  const auto shortest = std::min({limits.header_timeout, limits.body_timeout, limits.idle_timeout,
+                                  limits.write_timeout, std::chrono::milliseconds(kLingerTimeout)});
+  return std::clamp(shortest / 5, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
+}
+
+net::awaitable<void> Server::Impl::sweep_loop() {
+  const auto interval = sweep_interval();
+  for (;;) {
+    sweep_timer.expires_after(interval);
+    auto [ec] = co_await sweep_timer.async_wait(kTuple);
+    if (ec) co_return;  // cancelled once drained
+    const auto now = now_ns();
+    std::vector<std::shared_ptr<Connection>> overdue;
+    {
+      std::lock_guard lock(mu);
+      for (const auto& conn : registry) {
+        if (conn->overdue(now)) overdue.push_back(conn);
+      }
+    }
+    for (auto& conn : overdue) {
+      // Re-checked on the strand: the session may have moved on to a new phase meanwhile.
+      net::post(conn->executor, [conn] {
+        if (conn->socket != nullptr && conn->overdue(now_ns())) {
+          boost::system::error_code close_ec;
+          conn->socket->close(close_ec);
+        }
+      });
+    }
+  }
+}
+
+// Feeds the parser from the buffer and reads more only when it needs more: a request that arrived
+// in one segment is parsed with no further I/O. Returns end_of_stream for a close before any byte,
+// partial_message for a close mid-request, buffer_overflow when the bounded buffer fills.
+net::awaitable<boost::system::error_code> Server::Impl::parse(tcp::socket& socket,
+                                                              beast::flat_buffer& buffer,
+                                                              RequestParser& parser,
+                                                              Connection& conn, bool header_only,
+                                                              std::chrono::milliseconds timeout) {
+  conn.arm(timeout);
+  for (;;) {
+    if (header_only ? parser.is_header_done() : parser.is_done())
+      co_return boost::system::error_code{};
+    if (buffer.size() > 0) {
+      boost::system::error_code ec;
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec && ec != bhttp::error::need_more) co_return ec;
+      if (!ec && used > 0) continue;
+    }
+    const std::size_t room = buffer.max_size() - buffer.size();
+    if (room == 0) co_return bhttp::error::buffer_overflow;
+    auto [ec, n] =
+        co_await socket.async_read_some(buffer.prepare(std::min<std::size_t>(room, 4096)), kTuple);
+    if (ec == net::error::eof) {
+      co_return parser.got_some() ? bhttp::error::partial_message : bhttp::error::end_of_stream;
+    }
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
+}
+
+net::awaitable<bool> Server::Impl::write_reply(tcp::socket& socket, Connection& conn,
+                                               unsigned version, bool head, HttpResponse&& reply,
                                                bool keep_alive) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(reply.status), version};
   res.set(bhttp::field::content_type, reply.content_type);
@@ -269,50 +374,50 @@ net::awaitable<bool> Server::Impl::write_reply(beast::tcp_stream& stream, unsign
   res.body() = std::move(reply.body);
   res.prepare_payload();
   if (head) res.body().clear();  // Content-Length still describes the GET body (RFC 9110 §9.3.2)
-  stream.expires_after(limits.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+  conn.arm(limits.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(socket, res, kTuple);
   co_return !ec;
 }
 
-net::awaitable<void> Server::Impl::linger_close(beast::tcp_stream& stream,
+net::awaitable<void> Server::Impl::linger_close(tcp::socket& socket, Connection& conn,
                                                 beast::flat_buffer& buffer) {
   boost::system::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
   std::size_t drained = 0;
-  stream.expires_after(kLingerTimeout);
+  conn.arm(kLingerTimeout);
   while (!ec && drained < kLingerMaxBytes) {
     buffer.clear();
     std::size_t n = 0;
-    std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+    std::tie(ec, n) = co_await socket.async_read_some(buffer.prepare(4096), kTuple);
     drained += n;
   }
 }
 
 net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<Connection> conn) {
-  beast::tcp_stream stream(std::move(socket));
-  conn->stream = &stream;
+  conn->socket = &socket;
   struct Unregister {
     Impl* self;
     std::shared_ptr<Connection> conn;
     ~Unregister() {
-      conn->stream = nullptr;
+      conn->socket = nullptr;
       self->unregister(conn);
     }
   } unregister_on_exit{this, conn};
 
   boost::system::error_code peer_ec;
-  const std::string peer = stream.socket().remote_endpoint(peer_ec).address().to_string();
+  const std::string peer = socket.remote_endpoint(peer_ec).address().to_string();
   // Bounded so that no construct Beast 1.81 leaves unbounded (chunk extensions, trailers) can
   // grow memory: it ends in buffer_overflow instead.
   beast::flat_buffer buffer(limits.max_header_bytes + 512);
+  HttpRequest::Headers headers;  // reused by every request on this connection
   bool first_request = true;
 
   for (;;) {
     if (buffer.size() == 0) {
       conn->state = ConnState::kIdle;
       if (stopping.load()) break;
-      stream.expires_after(first_request ? limits.header_timeout : limits.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      conn->arm(first_request ? limits.header_timeout : limits.idle_timeout);
+      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(4096), kTuple);
       if (ec) break;  // closed, idle timeout, or cancelled by stop()
       buffer.commit(n);
     }
@@ -322,11 +427,10 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
     const auto id = logging::RequestId::next();
     const std::string_view request_id = id.view();
 
-    bhttp::request_parser<bhttp::string_body> parser;
+    RequestParser parser;
     parser.header_limit(limits.max_header_bytes);
     parser.body_limit(limits.max_body_bytes);  // before the header is parsed: Beast #1770
-    stream.expires_after(limits.header_timeout);
-    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+    const auto hec = co_await parse(socket, buffer, parser, *conn, true, limits.header_timeout);
 
     std::size_t route_index = metrics.unmatched_index();
     std::string_view route_name = "unmatched";
@@ -339,8 +443,8 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
       } else if (hec == bhttp::error::body_limit) {
         // Beast checks Content-Length against the global cap while parsing the header.
         early = EarlyReply{413, "body over the global limit"};
-      } else if (hec == beast::error::timeout || hec == bhttp::error::end_of_stream ||
-                 hec == net::error::eof || hec == net::error::operation_aborted ||
+      } else if (hec == bhttp::error::end_of_stream || hec == bhttp::error::partial_message ||
+                 hec == net::error::operation_aborted || hec == net::error::bad_descriptor ||
                  hec == net::error::connection_reset) {
         break;  // slow or gone client: nothing to answer
       } else {
@@ -401,10 +505,10 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
       }
     }
     if (route != nullptr) {
-      const std::uint64_t cap = route->options.max_body_bytes
-                                    ? std::min(*route->options.max_body_bytes,
-                                               limits.max_body_bytes)
-                                    : limits.max_body_bytes;
+      const std::uint64_t cap =
+          route->options.max_body_bytes
+              ? std::min(*route->options.max_body_bytes, limits.max_body_bytes)
+              : limits.max_body_bytes;
       const auto content_length = parser.content_length();
       if (route->options.requires_content_length && !content_length) {
         early = EarlyReply{411, "Content-Length required"};
@@ -425,13 +529,13 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
     }
 
     if (!early && !parser.is_done()) {
-      stream.expires_after(limits.body_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      parser.eager(true);
+      const auto bec = co_await parse(socket, buffer, parser, *conn, false, limits.body_timeout);
       if (bec == bhttp::error::body_limit) {
         early = EarlyReply{413, "body over the route's limit"};
-      } else if (bec == beast::error::timeout || bec == net::error::eof ||
-                 bec == bhttp::error::partial_message || bec == net::error::connection_reset ||
-                 bec == net::error::operation_aborted) {
+      } else if (bec == bhttp::error::partial_message || bec == bhttp::error::end_of_stream ||
+                 bec == net::error::connection_reset || bec == net::error::operation_aborted ||
+                 bec == net::error::bad_descriptor) {
         if (counted_inflight) inflight.fetch_sub(1);
         break;  // the client never finished its request: nothing was processed
       } else if (bec) {
@@ -457,11 +561,12 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
                   early->reason);
       }
     } else {
+      conn->disarm();  // the handler has its own deadline; the socket is idle meanwhile
       RequestContext ctx{request_id, route_name, peer};
       try {
         if (const auto* sync = std::get_if<SyncHandler>(&route->handler)) {
-          HttpRequest request(method, msg.target(), collect_headers(msg),
-                              std::move(msg.body()));
+          collect_headers(msg, headers);
+          HttpRequest request(method, msg.target(), headers, std::move(msg.body()));
           reply = (*sync)(request, ctx);
         } else {
           reply = co_await run_async_handler(std::get<AsyncHandler>(route->handler),
@@ -477,9 +582,8 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
     const bool keep_alive =
         !must_close && !reply.close_connection && !stopping.load() && client_keep_alive;
     const unsigned status = reply.status;
-    const bool written =
-        co_await write_reply(stream, version, method == Method::kHead, std::move(reply),
-                             keep_alive);
+    const bool written = co_await write_reply(socket, *conn, version, method == Method::kHead,
+                                              std::move(reply), keep_alive);
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     metrics.record_request(route_index, status, seconds);
     if (limits.access_log) {
@@ -488,12 +592,12 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
     }
     if (!written) break;
     if (!keep_alive) {
-      if (must_close) co_await linger_close(stream, buffer);
+      if (must_close) co_await linger_close(socket, *conn, buffer);
       break;
     }
   }
   boost::system::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 Server::Server(net::io_context& io, const Router& router, ServerMetrics& metrics,
@@ -514,8 +618,8 @@ Result<std::uint16_t> Server::start(const std::string& listen) {
   const std::string port = listen.substr(colon + 1);
   boost::system::error_code ec;
   tcp::resolver resolver(impl_->io);
-  auto results = resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service,
-                                  ec);
+  auto results =
+      resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "server.listen",
                       fmt::format("cannot resolve {}: {}", listen, ec.message()));
@@ -532,49 +636,56 @@ Result<std::uint16_t> Server::start(const std::string& listen) {
   }
   const std::uint16_t bound = acceptor.local_endpoint(ec).port();
   net::co_spawn(acceptor.get_executor(), impl_->accept_loop(), net::detached);
+  net::co_spawn(acceptor.get_executor(), impl_->sweep_loop(), net::detached);
   return bound;
 }
 
 void Server::stop(std::chrono::milliseconds drain_timeout, std::function<void()> on_drained) {
   auto self = impl_;
-  net::post(self->acceptor.get_executor(), [self, drain_timeout,
-                                            cb = std::move(on_drained)]() mutable {
-    {
-      std::lock_guard lock(self->mu);
-      if (self->stopping.exchange(true)) return;
-      self->on_drained = std::move(cb);
-    }
-    boost::system::error_code ec;
-    self->acceptor.close(ec);
-    std::vector<std::shared_ptr<Connection>> conns;
-    {
-      std::lock_guard lock(self->mu);
-      conns.assign(self->registry.begin(), self->registry.end());
-    }
-    for (auto& conn : conns) {
-      net::post(conn->executor, [conn] {
-        if (conn->stream != nullptr && conn->state == ConnState::kIdle) conn->stream->cancel();
-      });
-    }
-    self->drain_timer.expires_after(drain_timeout);
-    self->drain_timer.async_wait([self](boost::system::error_code wait_ec) {
-      if (wait_ec) return;  // drained in time
-      std::vector<std::shared_ptr<Connection>> left;
-      {
-        std::lock_guard lock(self->mu);
-        left.assign(self->registry.begin(), self->registry.end());
-      }
-      if (!left.empty()) {
-        self->log->warn("drain deadline passed; closing {} connection(s)", left.size());
-      }
-      for (auto& conn : left) {
-        net::post(conn->executor, [conn] {
-          if (conn->stream != nullptr) conn->stream->close();
-        });
-      }
-    });
-    self->report_if_drained();
-  });
+  net::post(self->acceptor.get_executor(),
+            [self, drain_timeout, cb = std::move(on_drained)]() mutable {
+              {
+                std::lock_guard lock(self->mu);
+                if (self->stopping.exchange(true)) return;
+                self->on_drained = std::move(cb);
+              }
+              boost::system::error_code ec;
+              self->acceptor.close(ec);
+              std::vector<std::shared_ptr<Connection>> conns;
+              {
+                std::lock_guard lock(self->mu);
+                conns.assign(self->registry.begin(), self->registry.end());
+              }
+              for (auto& conn : conns) {
+                net::post(conn->executor, [conn] {
+                  if (conn->socket != nullptr && conn->state == ConnState::kIdle) {
+                    boost::system::error_code cancel_ec;
+                    conn->socket->cancel(cancel_ec);
+                  }
+                });
+              }
+              self->drain_timer.expires_after(drain_timeout);
+              self->drain_timer.async_wait([self](boost::system::error_code wait_ec) {
+                if (wait_ec) return;  // drained in time
+                std::vector<std::shared_ptr<Connection>> left;
+                {
+                  std::lock_guard lock(self->mu);
+                  left.assign(self->registry.begin(), self->registry.end());
+                }
+                if (!left.empty()) {
+                  self->log->warn("drain deadline passed; closing {} connection(s)", left.size());
+                }
+                for (auto& conn : left) {
+                  net::post(conn->executor, [conn] {
+                    if (conn->socket != nullptr) {
+                      boost::system::error_code cancel_ec;
+                      conn->socket->close(cancel_ec);
+                    }
+                  });
+                }
+              });
+              self->report_if_drained();
+            });
 }
 
 std::int64_t Server::open_connections() const noexcept {
