@@ -15,15 +15,21 @@
 #include <filesystem>
 #include <thread>
 
+#include "app/data_commands.hpp"
+#include "app/directory_commands.hpp"
+#include "app/directory_snapshots.hpp"
 #include "common/logging.hpp"
 #include "config/config.hpp"
+#include "directory/directory_files.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "privacy/pseudonymizer.hpp"
 #include "storage/async_write.hpp"
 #include "storage/database.hpp"
+#include "storage/directory_store.hpp"
 #include "storage/migrations.hpp"
+#include "storage/sqlite_error.hpp"
 #include "storage/storage_writer.hpp"
 
 namespace ventanilla::app {
@@ -41,22 +47,32 @@ constexpr std::string_view kDefaultConfigPath = "config/ventanilla.toml";
 
 storage::Synchronous to_storage(config::Synchronous s) {
   switch (s) {
-    case config::Synchronous::kOff: return storage::Synchronous::kOff;
-    case config::Synchronous::kNormal: return storage::Synchronous::kNormal;
-    case config::Synchronous::kFull: return storage::Synchronous::kFull;
-    case config::Synchronous::kExtra: return storage::Synchronous::kExtra;
+    case config::Synchronous::kOff:
+      return storage::Synchronous::kOff;
+    case config::Synchronous::kNormal:
+      return storage::Synchronous::kNormal;
+    case config::Synchronous::kFull:
+      return storage::Synchronous::kFull;
+    case config::Synchronous::kExtra:
+      return storage::Synchronous::kExtra;
   }
   return storage::Synchronous::kFull;
 }
 
 spdlog::level::level_enum to_spdlog(config::LogLevel level) {
   switch (level) {
-    case config::LogLevel::kTrace: return spdlog::level::trace;
-    case config::LogLevel::kDebug: return spdlog::level::debug;
-    case config::LogLevel::kInfo: return spdlog::level::info;
-    case config::LogLevel::kWarn: return spdlog::level::warn;
-    case config::LogLevel::kError: return spdlog::level::err;
-    case config::LogLevel::kOff: return spdlog::level::off;
+    case config::LogLevel::kTrace:
+      return spdlog::level::trace;
+    case config::LogLevel::kDebug:
+      return spdlog::level::debug;
+    case config::LogLevel::kInfo:
+      return spdlog::level::info;
+    case config::LogLevel::kWarn:
+      return spdlog::level::warn;
+    case config::LogLevel::kError:
+      return spdlog::level::err;
+    case config::LogLevel::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -87,9 +103,10 @@ std::uint32_t descriptor_bound_connections(std::uint32_t configured, spdlog::log
   const std::uint64_t limit = nofile.rlim_cur;
   const std::uint64_t available = limit > open_now + kMargin ? limit - open_now - kMargin : 1;
   if (available >= configured) return configured;
-  log.warn("limits.max_connections {} capped to {} by the descriptor limit (RLIMIT_NOFILE {}); "
-           "raise LimitNOFILE to allow more",
-           configured, available, limit);
+  log.warn(
+      "limits.max_connections {} capped to {} by the descriptor limit (RLIMIT_NOFILE {}); "
+      "raise LimitNOFILE to allow more",
+      configured, available, limit);
   return static_cast<std::uint32_t>(available);
 }
 
@@ -113,15 +130,14 @@ http::ServerLimits server_limits(const config::Config& c) {
 }
 
 // Opens the database, refuses anything but WAL, applies migrations, logs the effective pragmas.
-Result<storage::Database> open_database(const config::StorageConfig& cfg,
-                                        spdlog::logger& log) {
+Result<storage::Database> open_database(const config::StorageConfig& cfg, spdlog::logger& log) {
   auto db = storage::Database::open(cfg.path, open_options(cfg));
   if (!db) return db.error();
   auto report = storage::apply_migrations(*db, storage::embedded_migrations());
   if (!report) return report.error();
   if (!report->applied.empty()) {
-    log.info("applied {} migration(s) to {}, now at version {}", report->applied.size(),
-             cfg.path, report->applied.back());
+    log.info("applied {} migration(s) to {}, now at version {}", report->applied.size(), cfg.path,
+             report->applied.back());
   }
   log.info("storage {}: {}", cfg.path, db->effective_pragmas().describe());
   return std::move(*db);
@@ -176,45 +192,60 @@ http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
       {.name = "readyz",
        .path = "/readyz",
        .methods = {Method::kGet},
-       .handler = http::AsyncHandler(
-           [&writer, &readiness](const HttpRequest&,
-                                 RequestContext&) -> net::awaitable<HttpResponse> {
-             if (now_ms() - readiness.checked_at_ms.load() > 1000) {
-               auto written = co_await storage::async_write(
-                   writer, [](storage::Database&) {}, net::use_awaitable);
-               readiness.database_ok = written.has_value();
-               readiness.checked_at_ms = now_ms();
-             }
-             const bool db = readiness.database_ok.load();
-             const bool content = readiness.content_loaded.load();
-             co_return HttpResponse::json(
-                 db && content ? 200 : 503,
-                 fmt::format(R"({{"ready":{},"database":"{}","content":"{}"}})" "\n",
-                             db && content, db ? "writable" : "unavailable",
-                             content ? "loaded" : "loading"));
-           }),
+       .handler = http::AsyncHandler([&writer, &readiness](const HttpRequest&, RequestContext&)
+                                         -> net::awaitable<HttpResponse> {
+         if (now_ms() - readiness.checked_at_ms.load() > 1000) {
+           auto written = co_await storage::async_write(
+               writer, [](storage::Database&) {}, net::use_awaitable);
+           readiness.database_ok = written.has_value();
+           readiness.checked_at_ms = now_ms();
+         }
+         const bool db = readiness.database_ok.load();
+         const bool content = readiness.content_loaded.load();
+         co_return HttpResponse::json(db && content ? 200 : 503,
+                                      fmt::format(R"({{"ready":{},"database":"{}","content":"{}"}})"
+                                                  "\n",
+                                                  db && content, db ? "writable" : "unavailable",
+                                                  content ? "loaded" : "loading"));
+       }),
        .options = {.max_body_bytes = 0, .exempt_from_shedding = true}});
   router.add({.name = "metrics",
               .path = "/metrics",
               .methods = {Method::kGet},
-              .handler = http::SyncHandler(
-                  [&writer, &server_metrics, &storage_metrics, started](const HttpRequest&,
-                                                                        RequestContext&) {
-                    std::string out;
-                    out.reserve(16 * 1024);
-                    if (server_metrics != nullptr) server_metrics->render(out);
-                    render_storage_metrics(out, storage_metrics, writer.stats());
-                    out += "# HELP ventanilla_uptime_seconds Seconds since start.\n";
-                    out += "# TYPE ventanilla_uptime_seconds gauge\n";
-                    fmt::format_to(
-                        std::back_inserter(out), "ventanilla_uptime_seconds {:.0f}\n",
-                        std::chrono::duration<double>(Clock::now() - started).count());
-                    HttpResponse r = HttpResponse::text(200, std::move(out));
-                    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-                    return r;
-                  }),
+              .handler = http::SyncHandler([&writer, &server_metrics, &storage_metrics, started](
+                                               const HttpRequest&, RequestContext&) {
+                std::string out;
+                out.reserve(16 * 1024);
+                if (server_metrics != nullptr) server_metrics->render(out);
+                render_storage_metrics(out, storage_metrics, writer.stats());
+                out += "# HELP ventanilla_uptime_seconds Seconds since start.\n";
+                out += "# TYPE ventanilla_uptime_seconds gauge\n";
+                fmt::format_to(std::back_inserter(out), "ventanilla_uptime_seconds {:.0f}\n",
+                               std::chrono::duration<double>(Clock::now() - started).count());
+                HttpResponse r = HttpResponse::text(200, std::move(out));
+                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                return r;
+              }),
               .options = {.max_body_bytes = 0}});
   return router;
+}
+
+// First start against an empty database: import the seed hub directory and gazetteer, in one
+// transaction, before anything is served. Runs on the write connection before the writer starts.
+Result<void> seed_directory_if_empty(storage::Database& db, const std::string& data_dir,
+                                     spdlog::logger& log) {
+  try {
+    if (!storage::directory_is_empty(db)) return {};
+  } catch (const storage::SqliteError& e) {
+    return storage::to_error(e, db.path());
+  }
+  auto data = directory::load_directory_files(data_dir);
+  if (!data) return data.error();
+  auto report = storage::import_directory(db, *data);
+  if (!report) return report.error();
+  log.info("first start: imported the hub directory from {} ({} places, {} hubs)", data_dir,
+           data->places.size(), data->hubs.size());
+  return {};
 }
 
 // First start against an empty database: remember when it was created. Importing the seed hub
@@ -282,9 +313,10 @@ int run_serve(const CommandLine& cl) {
     return kExitUsage;
   }
   if (key_created) {
-    log->warn("created a new pseudonymization key at {} (mode 0600); keep it safe and backed up: "
-              "subscriber ids change if it is lost",
-              cfg->privacy.key_file);
+    log->warn(
+        "created a new pseudonymization key at {} (mode 0600); keep it safe and backed up: "
+        "subscriber ids change if it is lost",
+        cfg->privacy.key_file);
   }
 
   auto db = open_database(cfg->storage, *log);
@@ -292,11 +324,23 @@ int run_serve(const CommandLine& cl) {
     log->error("storage: {}", db.error().message());
     return kExitFailure;
   }
+  if (cfg->content.seed_on_empty) {
+    if (auto seeded = seed_directory_if_empty(*db, cfg->content.data_dir, *log); !seeded) {
+      log->error("seeding the hub directory: {}", seeded.error().message());
+      return kExitFailure;
+    }
+  }
+  DirectorySnapshots directory(cfg->storage.path, open_options(cfg->storage),
+                               logging::get("directory"));
+  if (auto loaded = directory.reload(); !loaded) {
+    log->error("loading the hub directory: {}", loaded.error().message());
+    return kExitFailure;
+  }
+
   StorageMetrics storage_metrics;
   storage::WriterOptions writer_options;
   writer_options.group_commit_max = cfg->storage.group_commit_max;
-  writer_options.on_commit = [&storage_metrics](std::chrono::microseconds latency,
-                                                std::size_t) {
+  writer_options.on_commit = [&storage_metrics](std::chrono::microseconds latency, std::size_t) {
     storage_metrics.commit_latency.observe(static_cast<double>(latency.count()) / 1e6);
   };
   storage::StorageWriter writer(std::move(*db), writer_options);
@@ -306,7 +350,8 @@ int run_serve(const CommandLine& cl) {
     log->error("initialising content: {}", init.error().message());
     return kExitFailure;
   }
-  readiness.content_loaded = true;
+  readiness.content_loaded = directory.current() != nullptr;
+  directory.start_polling(std::chrono::milliseconds(cfg->content.reload_interval_ms));
 
   http::ServerMetrics* metrics_ptr = nullptr;
   const http::Router router =
@@ -343,10 +388,12 @@ int run_serve(const CommandLine& cl) {
   });
 
   std::vector<std::thread> threads;
-  for (std::uint32_t i = 1; i < cfg->server.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+  for (std::uint32_t i = 1; i < cfg->server.io_threads; ++i)
+    threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
 
+  directory.stop();
   auto stopped = writer.stop();  // drains queued writes, then checkpoints (TRUNCATE)
   if (!stopped) log->warn("final checkpoint: {}", stopped.error().message());
   log->info("stopped");
@@ -373,6 +420,9 @@ int run(const CommandLine& cl) {
   }
   if (cl.verb == "serve") return run_serve(cl);
   if (cl.verb == "check") return run_check(cl);
+  if (cl.verb == "import") return run_import(cl);
+  if (cl.verb == "export") return run_export(cl);
+  if (cl.verb == "directory") return run_directory(cl);
   std::fputs(usage("").c_str(), stderr);
   return kExitUsage;
 }

@@ -25,7 +25,8 @@ const std::vector<OptionSpec>& common_options() {
   static const std::vector<OptionSpec> kCommon = {
       {"--config", true, "configuration file (default config/ventanilla.toml)"},
       {"--db", true, "SQLite database path (same as --set storage.path=PATH)"},
-      {"--set", true, "override any configuration key, e.g. --set server.io_threads=4 (repeatable)"},
+      {"--set", true,
+       "override any configuration key, e.g. --set server.io_threads=4 (repeatable)"},
       {"--help", false, "show this help"},
   };
   return kCommon;
@@ -42,7 +43,9 @@ const std::vector<VerbSpec>& verbs() {
        "[DIR] [--dry-run]",
        "Import the hub directory and gazetteer CSV files from DIR (default data/): all or nothing.",
        {{"--dry-run", false, "validate only; change nothing"}}},
-      {"export", "[DIR]", "Write the hub directory and gazetteer back to CSV files in DIR (default data/).",
+      {"export",
+       "[DIR]",
+       "Write the hub directory and gazetteer back to CSV files in DIR (default data/).",
        {}},
       {"directory",
        "(search QUERY | nearest (--place QUERY | --lat X --lon Y)) [options]",
@@ -152,14 +155,18 @@ std::string usage(std::string_view verb_name) {
   std::string out;
   const VerbSpec* verb = find_verb(verb_name);
   if (verb == nullptr) {
-    out += "Ventanilla: SMS and USSD information gateway for migrants.\n\n"
-           "Usage: ventanilla VERB [options]\n\nVerbs:\n";
-    for (const auto& v : verbs()) fmt::format_to(std::back_inserter(out), "  {:<10} {}\n", v.name, v.summary);
-    out += "\nRun 'ventanilla VERB --help' for a verb's options.\n"
-           "Exit codes: 0 ok, 1 failure, 2 bad usage or bad configuration.\n";
+    out +=
+        "Ventanilla: SMS and USSD information gateway for migrants.\n\n"
+        "Usage: ventanilla VERB [options]\n\nVerbs:\n";
+    for (const auto& v : verbs())
+      fmt::format_to(std::back_inserter(out), "  {:<10} {}\n", v.name, v.summary);
+    out +=
+        "\nRun 'ventanilla VERB --help' for a verb's options.\n"
+        "Exit codes: 0 ok, 1 failure, 2 bad usage or bad configuration.\n";
     return out;
   }
-  fmt::format_to(std::back_inserter(out), "Usage: ventanilla {} {}[--config FILE] [--db PATH] "
+  fmt::format_to(std::back_inserter(out),
+                 "Usage: ventanilla {} {}[--config FILE] [--db PATH] "
                  "[--set KEY=VALUE]...\n\n{}\n\nOptions:\n",
                  verb->name, verb->synopsis.empty() ? "" : fmt::format("{} ", verb->synopsis),
                  verb->summary);

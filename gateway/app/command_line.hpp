@@ -14,9 +14,9 @@
 namespace ventanilla::app {
 
 struct CommandLine {
-  std::string verb;                       // "serve", "check", ... ("" with --help = top help)
-  std::vector<std::string> positionals;   // arguments after the verb that are not options
-  std::optional<std::string> config_path; // --config FILE
+  std::string verb;                         // "serve", "check", ... ("" with --help = top help)
+  std::vector<std::string> positionals;     // arguments after the verb that are not options
+  std::optional<std::string> config_path;   // --config FILE
   std::vector<config::Override> overrides;  // --set K=V, --db P, --listen A, in command-line order
   std::map<std::string, std::string> options;  // verb-specific: "--json" → "" / "--limit" → "2"
   bool help = false;

@@ -71,6 +71,7 @@ struct ContentConfig {
   std::string data_dir = "data";    // seed hub directory and gazetteer
   std::string menus_dir = "menus";  // seed menus and translations
   bool seed_on_empty = true;        // import data/ and menus/ on first start
+  std::uint32_t reload_interval_ms = 2'000;  // how often serve looks for newly imported data
 
   bool operator==(const ContentConfig&) const = default;
 };

@@ -103,6 +103,8 @@ constexpr auto kFields = std::to_array<Field>({
     {"content.data_dir", [](Config& c) -> Target { return &c.content.data_dir; }},
     {"content.menus_dir", [](Config& c) -> Target { return &c.content.menus_dir; }},
     {"content.seed_on_empty", [](Config& c) -> Target { return &c.content.seed_on_empty; }},
+    {"content.reload_interval_ms",
+     [](Config& c) -> Target { return &c.content.reload_interval_ms; }, 100, kMaxTimeoutMs},
 });
 
 // `key` must not exceed `upper`; both are integer fields of kFields.

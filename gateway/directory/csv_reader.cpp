@@ -98,7 +98,6 @@ CsvTable parse_csv(std::string_view text) {
   while (pos < n) {
     CsvRecord record;
     record.line = line;
-    bool record_ok = true;
     for (;;) {
       CsvField field;
       field.line = line;
@@ -130,7 +129,7 @@ CsvTable parse_csv(std::string_view text) {
         }
         if (pos < n && text[pos] != ',' && !is_line_end(text, pos)) {
           problem(line, column, "text after the closing quote of a quoted field");
-          record_ok = false;
+          field.clean = false;
           while (pos < n && text[pos] != ',' && text[pos] != '\n') ++pos;
         }
       } else {
@@ -140,7 +139,7 @@ CsvTable parse_csv(std::string_view text) {
           if (text[pos] == '"' && !quote_seen) {
             problem(line, column, "quote inside an unquoted field (quote the whole field)");
             quote_seen = true;
-            record_ok = false;
+            field.clean = false;
           }
           ++pos;
         }
@@ -151,10 +150,12 @@ CsvTable parse_csv(std::string_view text) {
       std::string why = check_field_text(field.value, quoted, &offset);
       if (!why.empty()) {
         const auto before = std::string_view(field.value).substr(0, offset);
-        const auto breaks = static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+        const auto breaks =
+            static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
         problem(field.line + breaks, column, std::move(why));
-        record_ok = false;
+        field.clean = false;
       }
+      record.clean = record.clean && field.clean;
       record.fields.push_back(std::move(field));
 
       if (pos >= n) break;
@@ -167,7 +168,7 @@ CsvTable parse_csv(std::string_view text) {
       ++line;
       break;
     }
-    if (record_ok) table.records.push_back(std::move(record));
+    table.records.push_back(std::move(record));
   }
   return table;
 }

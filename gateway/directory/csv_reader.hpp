@@ -4,10 +4,11 @@
 // "\r\n" (the last one may lack it). Text must be UTF-8.
 //
 // The reader never stops at the first problem: it reports every malformed field with its line and
-// column and keeps going, so a file with ten bad rows yields ten problems in one pass. A record
-// with any problem is left out of CsvTable::records. An unclosed quote swallows the rest of the
-// file (nothing after it can be told apart from the quoted field), so it is reported once, at the
-// line where the field opened.
+// column and keeps going, so a file with ten bad rows yields ten problems in one pass. Records
+// with problems are still returned, marked not clean, so a caller can tell that a key exists
+// without trusting the record. An unclosed quote swallows the rest of the file (nothing after it
+// can be told apart from the quoted field): it is reported once, at the line where the field
+// opened, and that record is dropped.
 //
 // Rejected in any field: invalid UTF-8 (stray or missing continuation bytes, overlong forms,
 // surrogates, code points above U+10FFFF), NUL, C0 controls (a line break is allowed only inside
@@ -29,11 +30,13 @@ namespace ventanilla::directory {
 struct CsvField {
   std::string value;     // unquoted, doubled quotes undone, line breaks kept as written
   std::size_t line = 0;  // 1-based physical line where the field starts
+  bool clean = true;     // false when a problem was reported for this field
 };
 
 struct CsvRecord {
-  std::size_t line = 0;  // 1-based physical line where the record starts
+  std::size_t line = 0;          // 1-based physical line where the record starts
   std::vector<CsvField> fields;  // column N (1-based) is fields[N - 1]
+  bool clean = true;             // false when any field has a problem
 };
 
 struct CsvProblem {
@@ -43,7 +46,7 @@ struct CsvProblem {
 };
 
 struct CsvTable {
-  std::vector<CsvRecord> records;    // well-formed records in file order, header included
+  std::vector<CsvRecord> records;    // in file order, header included, clean or not
   std::vector<CsvProblem> problems;  // in file order
 };
 

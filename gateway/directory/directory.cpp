@@ -20,14 +20,6 @@ constexpr std::uint32_t kNone = 0xFFFFFFFF;
 // per-entry work bounded.
 constexpr std::size_t kMaxNameTokens = 16;
 
-// Words in GeoNames' admin1 names that say what kind of area it is, not which one.
-bool is_generic_area_word(std::string_view token) {
-  static constexpr std::string_view kWords[] = {"department", "departamento", "province",
-                                                "provincia",  "district",     "distrito",
-                                                "state",      "estado",       "city"};
-  return std::find(std::begin(kWords), std::end(kWords), token) != std::end(kWords);
-}
-
 std::size_t heap_bytes(const std::string& s) {
   // libstdc++ keeps up to 15 chars inline.
   return s.capacity() > 15 ? s.capacity() + 1 : 0;
@@ -48,7 +40,7 @@ void add_tokens(FoldedText& folded, std::string_view text, std::vector<std::stri
   folded.assign(text);
   for (std::size_t i = 0; i < folded.size(); ++i) {
     const auto token = folded.token(i);
-    if (is_stopword(token) || is_generic_area_word(token)) continue;
+    if (is_stopword(token) || is_area_word(token)) continue;
     if (std::find(out.begin(), out.end(), token) == out.end()) out.emplace_back(token);
   }
 }
@@ -82,8 +74,9 @@ class IndexBuilder {
     }
     ix.sorted_tokens.resize(token_count);
     std::iota(ix.sorted_tokens.begin(), ix.sorted_tokens.end(), 0u);
-    std::sort(ix.sorted_tokens.begin(), ix.sorted_tokens.end(),
-              [&ix](std::uint32_t a, std::uint32_t b) { return ix.token_text[a] < ix.token_text[b]; });
+    std::sort(
+        ix.sorted_tokens.begin(), ix.sorted_tokens.end(),
+        [&ix](std::uint32_t a, std::uint32_t b) { return ix.token_text[a] < ix.token_text[b]; });
 
     // Postings: count, prefix-sum, fill. Entries are visited in id order, so each list comes out
     // ascending; a token repeated within one name is recorded once.
@@ -91,7 +84,8 @@ class IndexBuilder {
     for (std::uint32_t e = 0; e < ix.entries.size(); ++e) {
       for_each_distinct_token(e, [&ix](std::uint32_t t) { ++ix.postings_begin[t + 1]; });
     }
-    for (std::uint32_t t = 0; t < token_count; ++t) ix.postings_begin[t + 1] += ix.postings_begin[t];
+    for (std::uint32_t t = 0; t < token_count; ++t)
+      ix.postings_begin[t + 1] += ix.postings_begin[t];
     ix.postings.resize(ix.postings_begin[token_count]);
     std::vector<std::uint32_t> fill(ix.postings_begin.begin(), ix.postings_begin.end() - 1);
     for (std::uint32_t e = 0; e < ix.entries.size(); ++e) {
@@ -241,9 +235,8 @@ Directory::Directory(DirectoryData data) : data_(std::move(data)) {
 
   places_by_id_.resize(n);
   std::iota(places_by_id_.begin(), places_by_id_.end(), 0u);
-  std::sort(places_by_id_.begin(), places_by_id_.end(), [&places](std::uint32_t a, std::uint32_t b) {
-    return places[a].id < places[b].id;
-  });
+  std::sort(places_by_id_.begin(), places_by_id_.end(),
+            [&places](std::uint32_t a, std::uint32_t b) { return places[a].id < places[b].id; });
   const auto& hubs = data_.hubs;
   hubs_by_id_.resize(hubs.size());
   std::iota(hubs_by_id_.begin(), hubs_by_id_.end(), 0u);
@@ -253,10 +246,11 @@ Directory::Directory(DirectoryData data) : data_(std::move(data)) {
   const auto& admin2 = data_.admin2;
   admin2_sorted_.resize(admin2.size());
   std::iota(admin2_sorted_.begin(), admin2_sorted_.end(), 0u);
-  std::sort(admin2_sorted_.begin(), admin2_sorted_.end(), [&admin2](std::uint32_t a, std::uint32_t b) {
-    return std::tie(admin2[a].country, admin2[a].admin1_code, admin2[a].code) <
-           std::tie(admin2[b].country, admin2[b].admin1_code, admin2[b].code);
-  });
+  std::sort(admin2_sorted_.begin(), admin2_sorted_.end(),
+            [&admin2](std::uint32_t a, std::uint32_t b) {
+              return std::tie(admin2[a].country, admin2[a].admin1_code, admin2[a].code) <
+                     std::tie(admin2[b].country, admin2[b].admin1_code, admin2[b].code);
+            });
 
   build_indexes();
   build_hub_points();
@@ -290,6 +284,7 @@ void Directory::build_indexes() {
         add_tokens(folded, alias.alias, tokens);
       }
     }
+    qualifiers_[a].admin1_words = tokens.size();
     if (const auto c = country_index(area.country); c < country_tokens.size()) {
       for (const auto& t : country_tokens[c]) tokens.push_back(t);
     }
@@ -298,12 +293,19 @@ void Directory::build_indexes() {
     qualifiers_[data_.admin1.size() + c].tokens = country_tokens[c];
   }
   // The last qualifier is empty: places of a country the data does not describe.
+  for (const auto& q : qualifiers_) {
+    qualifier_words_.insert(qualifier_words_.end(), q.tokens.begin(), q.tokens.end());
+  }
+  std::sort(qualifier_words_.begin(), qualifier_words_.end());
+  qualifier_words_.erase(std::unique(qualifier_words_.begin(), qualifier_words_.end()),
+                         qualifier_words_.end());
 
   std::vector<std::uint32_t> admin1_sorted(data_.admin1.size());
   std::iota(admin1_sorted.begin(), admin1_sorted.end(), 0u);
   const auto& admin1 = data_.admin1;
   auto admin1_less = [&admin1](std::uint32_t a, std::uint32_t b) {
-    return std::tie(admin1[a].country, admin1[a].code) < std::tie(admin1[b].country, admin1[b].code);
+    return std::tie(admin1[a].country, admin1[a].code) <
+           std::tie(admin1[b].country, admin1[b].code);
   };
   std::sort(admin1_sorted.begin(), admin1_sorted.end(), admin1_less);
   place_admin1_.assign(n, kNone);
@@ -496,10 +498,14 @@ const CountryIndex* Directory::index(std::string_view iso2) const noexcept {
 std::string_view Directory::entry_text(const NameEntry& entry) const noexcept {
   const Place& p = data_.places[entry.place];
   switch (entry.kind) {
-    case NameKind::kName: return p.name;
-    case NameKind::kAsciiName: return p.ascii_name;
-    case NameKind::kAlias: return data_.aliases[entry.alt_index].alias;
-    case NameKind::kAltName: return p.alt_names[entry.alt_index];
+    case NameKind::kName:
+      return p.name;
+    case NameKind::kAsciiName:
+      return p.ascii_name;
+    case NameKind::kAlias:
+      return data_.aliases[entry.alt_index].alias;
+    case NameKind::kAltName:
+      return p.alt_names[entry.alt_index];
   }
   return p.name;
 }
@@ -518,8 +524,8 @@ std::size_t Directory::memory_bytes() const noexcept {
   }
   total += vector_bytes(data_.admin2);
   for (const auto& a : data_.admin2) {
-    total += heap_bytes(a.country) + heap_bytes(a.admin1_code) + heap_bytes(a.code) +
-             heap_bytes(a.name);
+    total +=
+        heap_bytes(a.country) + heap_bytes(a.admin1_code) + heap_bytes(a.code) + heap_bytes(a.name);
   }
   total += vector_bytes(data_.places);
   for (const auto& p : data_.places) {
@@ -542,14 +548,15 @@ std::size_t Directory::memory_bytes() const noexcept {
   }
   total += vector_bytes(data_.aliases);
   for (const auto& a : data_.aliases) {
-    total += heap_bytes(a.country) + heap_bytes(a.kind) + heap_bytes(a.alias) +
-             heap_bytes(a.target);
+    total +=
+        heap_bytes(a.country) + heap_bytes(a.kind) + heap_bytes(a.alias) + heap_bytes(a.target);
   }
   total += vector_bytes(prominence_) + vector_bytes(place_admin1_) +
            vector_bytes(place_qualifier_) + vector_bytes(qualifiers_) + vector_bytes(indexes_) +
            vector_bytes(hub_points_) + vector_bytes(places_by_id_) + vector_bytes(hubs_by_id_) +
            vector_bytes(admin2_sorted_);
   for (const auto& q : qualifiers_) total += strings_bytes(q.tokens);
+  total += strings_bytes(qualifier_words_);
   for (const auto& ix : indexes_) {
     total += heap_bytes(ix.country) + vector_bytes(ix.entries) + vector_bytes(ix.entry_tokens) +
              strings_bytes(ix.token_text) + vector_bytes(ix.by_length_signature) +

@@ -31,7 +31,7 @@ struct NameEntry {
   std::uint32_t tokens_begin = 0;  // into CountryIndex::entry_tokens
   std::uint8_t token_count = 0;
   NameKind kind = NameKind::kName;
-  std::uint16_t alt_index = 0;     // kAltName: index into Place::alt_names; kAlias: alias index
+  std::uint16_t alt_index = 0;  // kAltName: index into Place::alt_names; kAlias: alias index
 };
 
 // The search index of one country. Entries are ordered by place prominence (see
@@ -73,7 +73,8 @@ struct CountryIndex {
 // name, without generic words such as "department") and its country's names. "san pedro
 // chiapas" then finds San Pedro in Chiapas.
 struct Qualifier {
-  std::vector<std::string> tokens;
+  std::vector<std::string> tokens;  // admin1 words first, then country words
+  std::size_t admin1_words = 0;     // how many of tokens are admin1 words
 };
 
 class Directory {
@@ -136,6 +137,8 @@ class Directory {
     return place_qualifier_[place_index];
   }
   const std::vector<Qualifier>& qualifiers() const noexcept { return qualifiers_; }
+  // Every qualifier word of every place, sorted and unique.
+  const std::vector<std::string>& qualifier_words() const noexcept { return qualifier_words_; }
   // The original spelling of a name entry (place name, alias or alternate name).
   std::string_view entry_text(const NameEntry& entry) const noexcept;
 
@@ -169,6 +172,7 @@ class Directory {
   std::vector<std::uint32_t> place_admin1_;     // per place: index into admin1_areas() or npos
   std::vector<std::uint32_t> place_qualifier_;  // per place: index into qualifiers_
   std::vector<Qualifier> qualifiers_;
+  std::vector<std::string> qualifier_words_;
   std::vector<CountryIndex> indexes_;
   std::vector<HubPoint> hub_points_;
   // Sorted (key, index) tables for id lookups.

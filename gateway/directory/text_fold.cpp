@@ -11,14 +11,13 @@ namespace {
 
 // NFKD so ligatures and full-width forms become plain letters; IGNORE drops soft hyphens and
 // zero-width joiners that would otherwise split a word.
-constexpr int kFoldOptions = UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-                             UTF8PROC_STRIPMARK | UTF8PROC_IGNORE;
+constexpr int kFoldOptions =
+    UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE;
 
 // Apostrophes join rather than split: "Matthew's" must not leave a stray "s" token (which would
 // then read as the abbreviation "S." = San), and "Aguaskal'entes" stays one word.
 bool is_apostrophe(utf8proc_int32_t cp) noexcept {
-  return cp == '\'' || cp == 0x2019 || cp == 0x2018 || cp == 0x02BC || cp == 0x00B4 ||
-         cp == '`';
+  return cp == '\'' || cp == 0x2019 || cp == 0x2018 || cp == 0x02BC || cp == 0x00B4 || cp == '`';
 }
 
 bool is_ascii_alnum(utf8proc_int32_t c) noexcept {
@@ -53,22 +52,48 @@ struct Abbreviation {
 // Abbreviations seen in Mexican and Central American place names and in how people write them.
 // "s"/"sn" (San) is safe only because apostrophes join: see is_apostrophe().
 constexpr std::array<Abbreviation, 34> kAbbreviations = {{
-    {"cd", "ciudad"},      {"sta", "santa"},           {"sto", "santo"},
-    {"s", "san"},          {"sn", "san"},              {"st", "saint"},
-    {"gral", "general"},   {"col", "colonia"},         {"fracc", "fraccionamiento"},
-    {"frac", "fraccionamiento"}, {"pto", "puerto"},    {"nvo", "nuevo"},
-    {"nva", "nueva"},      {"mpio", "municipio"},      {"ej", "ejido"},
-    {"lic", "licenciado"}, {"ing", "ingeniero"},       {"dr", "doctor"},
-    {"prof", "profesor"},  {"1ra", "primera"},         {"1a", "primera"},
-    {"2da", "segunda"},    {"2a", "segunda"},          {"3ra", "tercera"},
-    {"3a", "tercera"},     {"4ta", "cuarta"},          {"5ta", "quinta"},
-    {"6ta", "sexta"},      {"1ro", "primero"},         {"1o", "primero"},
-    {"2do", "segundo"},    {"3ro", "tercero"},         {"4to", "cuarto"},
+    {"cd", "ciudad"},
+    {"sta", "santa"},
+    {"sto", "santo"},
+    {"s", "san"},
+    {"sn", "san"},
+    {"st", "saint"},
+    {"gral", "general"},
+    {"col", "colonia"},
+    {"fracc", "fraccionamiento"},
+    {"frac", "fraccionamiento"},
+    {"pto", "puerto"},
+    {"nvo", "nuevo"},
+    {"nva", "nueva"},
+    {"mpio", "municipio"},
+    {"ej", "ejido"},
+    {"lic", "licenciado"},
+    {"ing", "ingeniero"},
+    {"dr", "doctor"},
+    {"prof", "profesor"},
+    {"1ra", "primera"},
+    {"1a", "primera"},
+    {"2da", "segunda"},
+    {"2a", "segunda"},
+    {"3ra", "tercera"},
+    {"3a", "tercera"},
+    {"4ta", "cuarta"},
+    {"5ta", "quinta"},
+    {"6ta", "sexta"},
+    {"1ro", "primero"},
+    {"1o", "primero"},
+    {"2do", "segundo"},
+    {"3ro", "tercero"},
+    {"4to", "cuarto"},
     {"gtz", "gutierrez"},
 }};
 
-constexpr std::array<std::string_view, 9> kStopwords = {"de", "del", "la", "las", "el",
+constexpr std::array<std::string_view, 9> kStopwords = {"de",  "del", "la",  "las", "el",
                                                         "los", "y",   "the", "of"};
+
+constexpr std::array<std::string_view, 11> kAreaWords = {
+    "department", "departamento", "province",  "provincia",    "district", "distrito",
+    "state",      "estado",       "municipio", "municipality", "city"};
 
 }  // namespace
 
@@ -104,10 +129,9 @@ void FoldedText::assign(std::string_view utf8) {
     i += static_cast<std::size_t>(len);
     if (is_apostrophe(cp)) continue;
     int boundclass = UTF8PROC_BOUNDCLASS_START;
-    const auto count = utf8proc_decompose_char(cp, decomposed.data(),
-                                               static_cast<utf8proc_ssize_t>(decomposed.size()),
-                                               static_cast<utf8proc_option_t>(kFoldOptions),
-                                               &boundclass);
+    const auto count = utf8proc_decompose_char(
+        cp, decomposed.data(), static_cast<utf8proc_ssize_t>(decomposed.size()),
+        static_cast<utf8proc_option_t>(kFoldOptions), &boundclass);
     if (count < 0 || static_cast<std::size_t>(count) > decomposed.size()) {
       finish_token();
       continue;
@@ -162,6 +186,10 @@ std::string_view expand_abbreviation(std::string_view folded_token) noexcept {
 bool is_stopword(std::string_view folded_token) noexcept {
   if (folded_token.size() > 3) return false;
   return std::find(kStopwords.begin(), kStopwords.end(), folded_token) != kStopwords.end();
+}
+
+bool is_area_word(std::string_view folded_token) noexcept {
+  return std::find(kAreaWords.begin(), kAreaWords.end(), folded_token) != kAreaWords.end();
 }
 
 std::size_t bounded_edit_distance(std::string_view a, std::string_view b,
@@ -278,9 +306,9 @@ std::uint64_t token_signature(std::string_view folded_token) noexcept {
 // CPU has it.
 __attribute__((target_clones("popcnt", "default")))
 #endif
-std::size_t filter_by_signature(const std::uint64_t* signatures, std::size_t count,
-                                std::uint64_t query, int max_distance,
-                                std::uint32_t* out) noexcept {
+std::size_t
+filter_by_signature(const std::uint64_t* signatures, std::size_t count, std::uint64_t query,
+                    int max_distance, std::uint32_t* out) noexcept {
   std::size_t kept = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const std::uint64_t s = signatures[i];

@@ -60,6 +60,11 @@ std::string_view expand_abbreviation(std::string_view folded_token) noexcept;
 // "las", "y", "the", "of"). Matching ignores them when they are missing or extra.
 bool is_stopword(std::string_view folded_token) noexcept;
 
+// Words that say what kind of area a name is, not which one ("estado", "department",
+// "provincia", "district", "municipio", "state", "city"): a query may carry them ("Estado de
+// México"), GeoNames' admin1 names do ("Yoro Department"), and neither should decide a match.
+bool is_area_word(std::string_view folded_token) noexcept;
+
 // Optimal-string-alignment Damerau–Levenshtein distance between two folded tokens (insertions,
 // deletions, substitutions and adjacent transpositions, each cost 1), compared byte by byte.
 // Returns max_distance + 1 as soon as the distance is known to exceed max_distance, and for
@@ -100,7 +105,6 @@ std::uint64_t token_signature(std::string_view folded_token) noexcept;
 // of `query` (see token_signature) and returns how many; `out` needs room for `count`. Uses the
 // CPU's POPCNT instruction where available.
 std::size_t filter_by_signature(const std::uint64_t* signatures, std::size_t count,
-                                std::uint64_t query, int max_distance,
-                                std::uint32_t* out) noexcept;
+                                std::uint64_t query, int max_distance, std::uint32_t* out) noexcept;
 
 }  // namespace ventanilla::directory

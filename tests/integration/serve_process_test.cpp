@@ -144,7 +144,8 @@ TEST(ServeProcess, PortInUseIsAFailureNotAHang) {
   TempDir other;
   auto r = run_ventanilla({"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()),
                            "--db", other.file("v.db"), "--set",
-                           "privacy.key_file=" + other.file("k")});
+                           "privacy.key_file=" + other.file("k"), "--set",
+                           "content.seed_on_empty=false"});
   EXPECT_EQ(r.status.code, 1) << r.err;
   EXPECT_NE(r.err.find("cannot listen"), std::string::npos) << r.err;
 }
@@ -284,6 +285,36 @@ TEST(ServeProcess, RawPhoneNumbersNeverReachTheLogOrTheDatabase) {
   for (const char* suffix : {"", "-wal", "-shm"}) {
     EXPECT_EQ(read_file(serve.db_path() + suffix).find(number), std::string::npos) << suffix;
   }
+}
+
+// The README's run command starts on an empty database: the seed hub directory is imported once,
+// loaded into memory, and a later import is picked up without a restart.
+TEST(ServeProcess, FirstStartImportsTheSeedDirectoryAndReloadsAfterImport) {
+  TempDir dir;
+  {
+    ServeProcess serve(dir, {.extra_args = {"--set", "content.reload_interval_ms=100"},
+                             .seed_directory = true});
+    EXPECT_TRUE(serve.log_contains("first start: imported the hub directory"));
+    EXPECT_TRUE(serve.log_contains("hub directory version 1 loaded"));
+    auto ready = round_trip(serve.port(), get_request("/readyz"));
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->status, 200);
+    EXPECT_NE(ready->body.find(R"("content":"loaded")"), std::string::npos);
+    // Bump the directory version the way an import does; the server swaps in a new snapshot.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(serve.db_path().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                           "WHERE key = 'directory_version'",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    EXPECT_TRUE(serve.log_contains("hub directory version 2 loaded", 5s));
+    serve.process().kill(SIGTERM);
+    ASSERT_TRUE(serve.process().wait_for(10s));
+  }
+  ServeProcess again(dir, {.seed_directory = true});
+  EXPECT_FALSE(again.log_contains("first start: imported", 300ms)) << "imported twice";
 }
 
 }  // namespace

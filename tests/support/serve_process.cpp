@@ -16,7 +16,11 @@ ChildProcess start(const TempDir& dir, const ServeOptions& o, std::string& db_pa
                                    "--db",
                                    db_path,
                                    "--set",
-                                   "privacy.key_file=" + key_path};
+                                   "privacy.key_file=" + key_path,
+                                   "--set",
+                                   o.seed_directory ? "content.data_dir=" +
+                                                          std::string(VENTANILLA_SOURCE_DIR) + "/data"
+                                                    : std::string("content.seed_on_empty=false")};
   args.insert(args.end(), o.extra_args.begin(), o.extra_args.end());
   SpawnOptions spawn;
   spawn.capture_stdout = false;

@@ -151,6 +151,7 @@ access_log = true
 data_dir = "/srv/data"
 menus_dir = "/srv/menus"
 seed_on_empty = false
+reload_interval_ms = 500
 )";
 
 TEST(ParseConfig, FullFileSetsEveryField) {
@@ -161,7 +162,7 @@ TEST(ParseConfig, FullFileSetsEveryField) {
   want.storage = {"/srv/v.db", Synchronous::kNormal, 0, 1, 0};
   want.privacy = {"/etc/ventanilla/key", false};
   want.log = {LogLevel::kDebug, true};
-  want.content = {"/srv/data", "/srv/menus", false};
+  want.content = {"/srv/data", "/srv/menus", false, 500};
   want.source = kSource;
   EXPECT_EQ(parse_ok(kFullFile), want);
 }
