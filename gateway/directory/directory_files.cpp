@@ -165,19 +165,6 @@ std::string join_key(std::string_view a, std::string_view b, std::string_view c)
   return join_key(join_key(a, b), c);
 }
 
-std::vector<std::string> split(std::string_view text, char separator) {
-  std::vector<std::string> parts;
-  if (text.empty()) return parts;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t end = text.find(separator, start);
-    parts.emplace_back(text.substr(start, end == std::string_view::npos ? end : end - start));
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-  }
-  return parts;
-}
-
 std::string join(const std::vector<std::string>& parts, char separator) {
   std::string out;
   for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -661,7 +648,7 @@ void Loader::load_places() {
       row.problem(kPlFeature, fmt::format("feature_code must be capital letters and digits: {}",
                                           show(p.feature_code)));
     }
-    p.alt_names = split(row[kPlAltNames], kAltNameSeparator);
+    p.alt_names = split_list(row[kPlAltNames], kAltNameSeparator);
     if (std::any_of(p.alt_names.begin(), p.alt_names.end(),
                     [](const std::string& s) { return s.empty(); })) {
       row.problem(kPlAltNames, "empty alternate name in alt_names (stray '|')");
@@ -781,7 +768,7 @@ void Loader::load_hubs() {
       }
     }
     h.hours = row[kHuHours];
-    h.services = split(row[kHuServices], kServiceSeparator);
+    h.services = split_list(row[kHuServices], kServiceSeparator);
     std::unordered_set<std::string_view> listed;
     for (const std::string& code : h.services) {
       if (code.empty()) {
@@ -980,6 +967,19 @@ std::string format_coordinate(double value, int min_decimals) {
     text.append(wanted - decimals, '0');
   }
   return text;
+}
+
+std::vector<std::string> split_list(std::string_view text, char separator) {
+  std::vector<std::string> parts;
+  if (text.empty()) return parts;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = text.find(separator, start);
+    parts.emplace_back(text.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return parts;
 }
 
 bool parse_decimal(std::string_view text, double& value) {

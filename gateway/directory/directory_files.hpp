@@ -68,6 +68,9 @@ std::string format_coordinate(double value, int min_decimals);
 // spaces, "nan" or "inf". false when `text` is anything else.
 bool parse_decimal(std::string_view text, double& value);
 
+// The parts of a `|`- or `;`-separated list column ("a|b" → {"a", "b"}; "" → {}).
+std::vector<std::string> split_list(std::string_view text, char separator);
+
 // "YYYY-MM-DD", "YYYY-MM" or "YYYY" naming a real day/month (years 1900–2099), or "".
 bool is_valid_source_date(std::string_view text);
 

@@ -1,5 +1,7 @@
 #include "storage/directory_store.hpp"
 
+#include "directory/directory_files.hpp"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -243,19 +245,6 @@ std::string join(const std::vector<std::string>& parts, char separator) {
   return out;
 }
 
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  if (text.empty()) return parts;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t end = text.find(separator, start);
-    parts.push_back(text.substr(start, end == std::string::npos ? end : end - start));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return parts;
-}
-
 using TableRows = std::array<std::vector<Row>, kDirectoryTableCount>;
 
 template <class T, class F>
@@ -367,7 +356,7 @@ DirectoryData from_rows(TableRows& rows) {
       p.population = static_cast<std::uint32_t>(*population);
     }
     p.feature_code = text(c[8]);
-    p.alt_names = split(text(c[9]), '|');
+    p.alt_names = directory::split_list(text(c[9]), '|');
     p.source = text(c[10]);
     d.places.push_back(std::move(p));
   }

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/shipped_data.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -23,14 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kShippedData = std::string(VENTANILLA_SOURCE_DIR) + "/data";
+const std::string kShippedData = test::shipped_data_dir();
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string slurp(const fs::path& path) { return test::read_file(path); }
 
 void append(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::app);

@@ -12,6 +12,7 @@
 
 #include "support/raw_http.hpp"
 #include "support/serve_process.hpp"
+#include "support/shipped_data.hpp"
 
 namespace ventanilla::test {
 namespace {
@@ -31,11 +32,6 @@ std::string sqlite_scalar(const std::string& db_path, const char* sql) {
   }
   sqlite3_close(db);
   return out;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 TEST(ServeProcess, AnswersHealthReadinessAndMetrics) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/shipped_data.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -22,14 +24,9 @@ std::string case_name(const testing::TestParamInfo<Case>& param_info) {
 
 namespace fs = std::filesystem;
 
-const std::string kShippedData = std::string(VENTANILLA_SOURCE_DIR) + "/data";
+const std::string kShippedData = test::shipped_data_dir();
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string slurp(const fs::path& path) { return test::read_file(path); }
 
 void spit(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

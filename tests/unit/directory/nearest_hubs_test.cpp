@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/shipped_data.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -230,17 +232,7 @@ TEST(SourceDates, ParseTheThreeShapes) {
 
 // ---- The real hub directory ---------------------------------------------------------------------
 
-const Directory& full_directory() {
-  static const std::shared_ptr<const Directory> directory = [] {
-    auto data = load_directory_files(VENTANILLA_SOURCE_DIR "/data");
-    if (!data) {
-      ADD_FAILURE() << "data/ does not load: " << data.error().message();
-      return Directory::build({});
-    }
-    return Directory::build(std::move(*data));
-  }();
-  return *directory;
-}
+const Directory& full_directory() { return test::shipped_directory(); }
 
 TEST(RealHubs, AcrossTheBorderFromTapachulaToGuatemala) {
   const Directory& dir = full_directory();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/shipped_data.hpp"
+
 #include <memory>
 #include <set>
 #include <string>
@@ -16,17 +18,7 @@ namespace {
 
 // ---- The real data: data/*.csv as shipped -------------------------------------------------------
 
-const Directory& full_directory() {
-  static const std::shared_ptr<const Directory> directory = [] {
-    auto data = load_directory_files(VENTANILLA_SOURCE_DIR "/data");
-    if (!data) {
-      ADD_FAILURE() << "data/ does not load: " << data.error().message();
-      return Directory::build({});
-    }
-    return Directory::build(std::move(*data));
-  }();
-  return *directory;
-}
+const Directory& full_directory() { return test::shipped_directory(); }
 
 std::vector<PlaceMatch> search(const Directory& dir, std::string_view query,
                                std::string country = "", std::size_t limit = 5,
