@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "app/data_commands.hpp"
@@ -178,8 +179,8 @@ void render_storage_metrics(std::string& out, const StorageMetrics& m,
 }
 
 http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
-                          http::ServerMetrics*& server_metrics, StorageMetrics& storage_metrics,
-                          Clock::time_point started) {
+                          const std::optional<http::ServerMetrics>& server_metrics,
+                          StorageMetrics& storage_metrics, Clock::time_point started) {
   http::Router router;
   router.add({.name = "healthz",
               .path = "/healthz",
@@ -216,7 +217,7 @@ http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
                                                const HttpRequest&, RequestContext&) {
                 std::string out;
                 out.reserve(16 * 1024);
-                if (server_metrics != nullptr) server_metrics->render(out);
+                if (server_metrics) server_metrics->render(out);
                 render_storage_metrics(out, storage_metrics, writer.stats());
                 out += "# HELP ventanilla_uptime_seconds Seconds since start.\n";
                 out += "# TYPE ventanilla_uptime_seconds gauge\n";
@@ -353,16 +354,17 @@ int run_serve(const CommandLine& cl) {
   readiness.content_loaded = directory.current() != nullptr;
   directory.start_polling(std::chrono::milliseconds(cfg->content.reload_interval_ms));
 
-  http::ServerMetrics* metrics_ptr = nullptr;
+  // /metrics renders the server's metrics, which are sized by the route table /metrics is part
+  // of: the handler sees them through an optional filled right after the table is built.
+  std::optional<http::ServerMetrics> server_metrics;
   const http::Router router =
-      build_router(writer, readiness, metrics_ptr, storage_metrics, started);
-  http::ServerMetrics server_metrics(router.route_names());
-  metrics_ptr = &server_metrics;
+      build_router(writer, readiness, server_metrics, storage_metrics, started);
+  server_metrics.emplace(router.route_names());
 
   net::io_context io(static_cast<int>(cfg->server.io_threads));
   auto limits = server_limits(*cfg);
   limits.max_connections = descriptor_bound_connections(limits.max_connections, *log);
-  http::Server server(io, router, server_metrics, limits);
+  http::Server server(io, router, *server_metrics, limits);
   auto port = server.start(cfg->server.listen);
   if (!port) {
     log->error("{}", port.error().message());

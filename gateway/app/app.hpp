@@ -12,10 +12,10 @@ inline constexpr int kExitUsage = 2;
 
 // The configuration a verb runs with: --config FILE (or config/ventanilla.toml when present, else
 // built-in defaults), then --set/--db/--listen overrides. Errors list every problem.
-Result<config::Config> load_configuration(const CommandLine& command_line);
+Result<config::Config> load_configuration(const CommandLine& cl);
 
 // Dispatches a parsed command line to its verb.
-int run(const CommandLine& command_line);
+int run(const CommandLine& cl);
 
 // main(): parses argv, prints usage errors, runs the verb.
 int main(int argc, const char* const* argv);

@@ -169,7 +169,6 @@ void collect_headers(const bhttp::request<bhttp::string_body>& msg, HttpRequest:
 struct AsyncCall {
   AsyncCall(bhttp::request<bhttp::string_body>&& msg, RequestContext c, net::any_io_executor ex)
       : message(std::move(msg)),
-        headers(),
         request(parse_method(message.method_string()), message.target(),
                 (collect_headers(message, headers), headers), std::move(message.body())),
         ctx(c),
@@ -549,7 +548,6 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
     bool must_close = false;
     if (early) {
       if (counted_inflight) inflight.fetch_sub(1);
-      counted_inflight = false;
       reply = HttpResponse::text(early->status, std::string(reason_text(early->status)) + "\n");
       if (early->status == 405) reply.headers.emplace_back("Allow", allow);
       if (early->status == 503) {
