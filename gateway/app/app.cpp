@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -302,6 +303,9 @@ int run_serve(const CommandLine& cl) {
   log->info("ventanilla starting (config {})",
             cfg->source.empty() ? "<built-in defaults>" : cfg->source);
 
+  // The database, its WAL and anything else we create hold pseudonymous data about migrants:
+  // readable by the service account only.
+  ::umask(0077);
   // Core dumps would hold raw phone numbers from request memory.
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);

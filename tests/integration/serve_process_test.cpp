@@ -65,6 +65,8 @@ TEST(ServeProcess, LogsEffectivePragmasAndCreatesPrivateKeyOnFirstStart) {
   struct stat st{};
   ASSERT_EQ(::stat(dir.file("secret.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(serve.db_path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077, 0u) << "the database is private to the service account";
   EXPECT_EQ(sqlite_scalar(serve.db_path(), "PRAGMA journal_mode"), "wal");
 }
 
