@@ -1,0 +1,81 @@
+#include "text/gsm7.hpp"
+
+#include <utf8proc.h>
+
+namespace ventanilla::text {
+namespace {
+
+// Basic table ordered by GSM code (0x00..0x7F); index 0x1B (ESC) is never matched.
+constexpr std::u32string_view kBasic =
+    U"@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1B"
+    U"ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    U"¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+static_assert(kBasic.size() == 128);
+
+constexpr std::u32string_view kExtension = U"\f^{}\\[~]|€";
+
+}  // namespace
+
+std::size_t gsm7_septets(char32_t cp) noexcept {
+  if (cp == U'\x1B') return 0;
+  if (kBasic.find(cp) != std::u32string_view::npos) return 1;
+  if (kExtension.find(cp) != std::u32string_view::npos) return 2;
+  return 0;
+}
+
+bool is_gsm7(std::u32string_view text) noexcept {
+  for (char32_t cp : text) {
+    if (gsm7_septets(cp) == 0) return false;
+  }
+  return true;
+}
+
+bool is_gsm7(std::string_view utf8) noexcept { return septet_count(utf8).has_value(); }
+
+std::optional<std::size_t> septet_count(std::string_view utf8) noexcept {
+  std::size_t total = 0;
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    utf8proc_int32_t cp = 0;
+    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data() + i);
+    const auto n = utf8proc_iterate(p, static_cast<utf8proc_ssize_t>(utf8.size() - i), &cp);
+    // An invalid byte is replaced by '?' (1 septet), matching decode_utf8.
+    if (n <= 0) {
+      total += 1;
+      i += 1;
+      continue;
+    }
+    const std::size_t s = gsm7_septets(static_cast<char32_t>(cp));
+    if (s == 0) return std::nullopt;
+    total += s;
+    i += static_cast<std::size_t>(n);
+  }
+  return total;
+}
+
+std::u32string decode_utf8(std::string_view utf8) {
+  std::u32string out;
+  out.reserve(utf8.size());
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    utf8proc_int32_t cp = 0;
+    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data() + i);
+    const auto n = utf8proc_iterate(p, static_cast<utf8proc_ssize_t>(utf8.size() - i), &cp);
+    if (n <= 0) {
+      out.push_back(U'?');
+      i += 1;
+    } else {
+      out.push_back(static_cast<char32_t>(cp));
+      i += static_cast<std::size_t>(n);
+    }
+  }
+  return out;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  utf8proc_uint8_t buf[4];
+  const auto n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), buf);
+  out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+}
+
+}  // namespace ventanilla::text
