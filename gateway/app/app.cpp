@@ -61,24 +61,6 @@ storage::Synchronous to_storage(config::Synchronous s) {
   return storage::Synchronous::kFull;
 }
 
-spdlog::level::level_enum to_spdlog(config::LogLevel level) {
-  switch (level) {
-    case config::LogLevel::kTrace:
-      return spdlog::level::trace;
-    case config::LogLevel::kDebug:
-      return spdlog::level::debug;
-    case config::LogLevel::kInfo:
-      return spdlog::level::info;
-    case config::LogLevel::kWarn:
-      return spdlog::level::warn;
-    case config::LogLevel::kError:
-      return spdlog::level::err;
-    case config::LogLevel::kOff:
-      return spdlog::level::off;
-  }
-  return spdlog::level::info;
-}
-
 storage::OpenOptions open_options(const config::StorageConfig& s) {
   storage::OpenOptions o;
   o.synchronous = to_storage(s.synchronous);
@@ -298,7 +280,7 @@ int run_serve(const CommandLine& cl) {
     std::fprintf(stderr, "%s\n", cfg.error().message().c_str());
     return kExitUsage;
   }
-  logging::init(to_spdlog(cfg->log.level));
+  logging::init(cfg->log.level);  // by name, through config::to_string
   auto log = logging::get("app");
   log->info("ventanilla starting (config {})",
             cfg->source.empty() ? "<built-in defaults>" : cfg->source);
