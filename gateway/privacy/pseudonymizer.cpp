@@ -28,6 +28,7 @@ constexpr std::size_t kMacBytes = 32;
 constexpr std::size_t kKeyHexChars = 2 * Pseudonymizer::kKeyBytes;
 constexpr std::size_t kLogTagBytes = SubscriberId::kLogTagSize / 2;
 constexpr std::string_view kLogKeyLabel = "ventanilla/log-tag/v1";
+constexpr std::string_view kSealKeyLabel = "ventanilla/seal/v1";
 constexpr std::string_view kKeyFormat =
     "expected 64 hex characters (a 256-bit key), optionally followed by a newline";
 
@@ -95,6 +96,28 @@ bool hmac(EVP_MAC_CTX* ctx, const unsigned char* data, std::size_t len,
   std::size_t out_len = 0;
   return EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 && EVP_MAC_update(ctx, data, len) == 1 &&
          EVP_MAC_final(ctx, out, &out_len, kMacBytes) == 1 && out_len == kMacBytes;
+}
+
+struct CipherDeleter {
+  void operator()(EVP_CIPHER* cipher) const noexcept { EVP_CIPHER_free(cipher); }
+};
+using Cipher = std::unique_ptr<EVP_CIPHER, CipherDeleter>;
+
+struct CipherCtxDeleter {
+  void operator()(EVP_CIPHER_CTX* ctx) const noexcept { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+
+const unsigned char* bytes_of(std::string_view s) noexcept {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+// Authenticates `aad` as associated data of the current GCM operation (encrypt or decrypt: both
+// take AAD through the update call with a null output). An empty context adds nothing.
+bool add_aad(EVP_CIPHER_CTX* ctx, std::string_view aad) noexcept {
+  if (aad.empty()) return true;
+  int len = 0;
+  return EVP_CipherUpdate(ctx, nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) == 1;
 }
 
 Error file_error(ErrorCode code, const std::string& path, std::string detail) {
@@ -170,15 +193,25 @@ void fsync_dir(const std::filesystem::path& dir) noexcept {
 }  // namespace
 
 struct Pseudonymizer::State {
-  std::mutex mutex;
-  MacCtx pid;  // keyed with k_pseudo
-  MacCtx tag;  // keyed with k_log
+  std::mutex mutex;  // guards pid and tag (EVP_MAC_CTX is not safe to share)
+  MacCtx pid;        // keyed with k_pseudo
+  MacCtx tag;        // keyed with k_log
+  // k_seal, read-only after construction, so seal()/unseal() read it without the lock. Kept as raw
+  // bytes because each call keys its own EVP_CIPHER_CTX (a keyed GCM context cannot be shared).
+  std::array<unsigned char, kMacBytes> seal_key{};
+  Cipher aes_256_gcm;  // fetched once; a fetched EVP_CIPHER is immutable and shareable
+
+  State() = default;
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() { OPENSSL_cleanse(seal_key.data(), seal_key.size()); }
 };
 
 Pseudonymizer::Pseudonymizer(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
 Pseudonymizer::Pseudonymizer(Pseudonymizer&&) noexcept = default;
 Pseudonymizer& Pseudonymizer::operator=(Pseudonymizer&&) noexcept = default;
-// OpenSSL wipes the key copies and pads held in the contexts when they are freed.
+// OpenSSL wipes the key copies and pads held in the contexts when they are freed; ~State wipes
+// k_seal.
 Pseudonymizer::~Pseudonymizer() = default;
 
 Result<Pseudonymizer> Pseudonymizer::from_key(const unsigned char* key) {
@@ -193,6 +226,14 @@ Result<Pseudonymizer> Pseudonymizer::from_key(const unsigned char* key) {
   state->tag = new_hmac_sha256(log_key.data(), kMacBytes);
   if (!state->tag) {
     return make_error(ErrorCode::kInternal, "", "cannot set up HMAC-SHA256 (OpenSSL)");
+  }
+  if (!hmac(state->pid.get(), bytes_of(kSealKeyLabel), kSealKeyLabel.size(),
+            state->seal_key.data())) {
+    return make_error(ErrorCode::kInternal, "", "cannot set up HMAC-SHA256 (OpenSSL)");
+  }
+  state->aes_256_gcm.reset(EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr));
+  if (!state->aes_256_gcm) {
+    return make_error(ErrorCode::kInternal, "", "cannot set up AES-256-GCM (OpenSSL)");
   }
   return Pseudonymizer(std::move(state));
 }
@@ -341,6 +382,86 @@ Result<SubscriberId> Pseudonymizer::restore(std::string_view stored) const {
   std::memcpy(id.value_.data(), stored.data(), id.value_.size());
   to_hex(tag.data(), kLogTagBytes, id.tag_.data());
   return id;
+}
+
+std::string Pseudonymizer::seal(const PhoneNumber& number, std::string_view context) const {
+  const std::string_view e164 = number.e164();
+  std::string sealed(kSealOverheadBytes + e164.size(), '\0');
+  auto* const version = reinterpret_cast<unsigned char*>(sealed.data());
+  unsigned char* const nonce = version + 1;
+  unsigned char* const ciphertext = nonce + kSealNonceBytes;
+  unsigned char* const tag = ciphertext + e164.size();
+  *version = kSealVersion;
+  if (RAND_bytes(nonce, static_cast<int>(kSealNonceBytes)) != 1) {
+    throw std::runtime_error("RAND_bytes failed: cannot seal");
+  }
+  const CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int len = 0;
+  int final_len = 0;
+  // GCM's default IV length is 12 bytes, which is kSealNonceBytes: no EVP_CTRL_AEAD_SET_IVLEN.
+  if (!ctx ||
+      EVP_EncryptInit_ex2(ctx.get(), state_->aes_256_gcm.get(), state_->seal_key.data(), nonce,
+                          nullptr) != 1 ||
+      !add_aad(ctx.get(), context) ||
+      EVP_EncryptUpdate(ctx.get(), ciphertext, &len, bytes_of(e164),
+                        static_cast<int>(e164.size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), ciphertext + len, &final_len) != 1 ||
+      static_cast<std::size_t>(len + final_len) != e164.size() ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kSealTagBytes), tag) !=
+          1) {
+    throw std::runtime_error("AES-256-GCM failed (OpenSSL): cannot seal");
+  }
+  return sealed;
+}
+
+Result<PhoneNumber> Pseudonymizer::unseal(std::string_view sealed, std::string_view context) const {
+  if (sealed.size() < kSealedMinBytes || sealed.size() > kSealedMaxBytes) {
+    return make_error(ErrorCode::kInvalidArgument, "",
+                      fmt::format("sealed number must be {}..{} bytes, got {}", kSealedMinBytes,
+                                  kSealedMaxBytes, sealed.size()));
+  }
+  const unsigned char* const version = bytes_of(sealed);
+  if (*version != kSealVersion) {
+    return make_error(
+        ErrorCode::kInvalidArgument, "",
+        fmt::format("sealed number has version {}, expected {}", static_cast<unsigned>(*version),
+                    static_cast<unsigned>(kSealVersion)));
+  }
+  const unsigned char* const nonce = version + 1;
+  const unsigned char* const ciphertext = nonce + kSealNonceBytes;
+  const std::size_t ciphertext_len = sealed.size() - kSealOverheadBytes;
+  // EVP_CTRL_AEAD_SET_TAG takes a non-const pointer, so the tag is copied out.
+  std::array<unsigned char, kSealTagBytes> tag{};
+  std::memcpy(tag.data(), ciphertext + ciphertext_len, tag.size());
+
+  // GCM decrypts before it authenticates: the buffer holds unverified plaintext until Final
+  // succeeds, and the number afterwards, so it is wiped on every path.
+  Wiped<1 + PhoneNumber::kMaxDigits> plain;
+  const CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int len = 0;
+  if (!ctx ||
+      EVP_DecryptInit_ex2(ctx.get(), state_->aes_256_gcm.get(), state_->seal_key.data(), nonce,
+                          nullptr) != 1 ||
+      !add_aad(ctx.get(), context) ||
+      EVP_DecryptUpdate(ctx.get(), plain.data(), &len, ciphertext,
+                        static_cast<int>(ciphertext_len)) != 1 ||
+      static_cast<std::size_t>(len) != ciphertext_len ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag.size()),
+                          tag.data()) != 1) {
+    throw std::runtime_error("AES-256-GCM failed (OpenSSL): cannot unseal");
+  }
+  int final_len = 0;
+  if (EVP_DecryptFinal_ex(ctx.get(), plain.data() + len, &final_len) != 1) {
+    return make_error(ErrorCode::kPermissionDenied, "",
+                      "sealed number failed authentication (another key, another context, or "
+                      "altered bytes)");
+  }
+  auto number = PhoneNumber::parse(
+      std::string_view(reinterpret_cast<const char*>(plain.data()), ciphertext_len));
+  if (!number) {
+    return make_error(ErrorCode::kInternal, "", "sealed number is authentic but not a number");
+  }
+  return number;
 }
 
 }  // namespace ventanilla::privacy
