@@ -1,0 +1,81 @@
+#include "storage/menu_store.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace ventanilla::storage {
+
+namespace {
+
+constexpr std::string_view kMenuVersionKey = "menu_version";
+
+}  // namespace
+
+std::int64_t published_menu_version(Database& db) {
+  auto stmt = db.cached("SELECT value FROM meta WHERE key = ?1");
+  stmt->bind(1, kMenuVersionKey);
+  if (!stmt->step()) return 0;
+  const std::string_view value = stmt->column_text_view(0);
+  std::int64_t version = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), version);
+  if (ec != std::errc() || end != value.data() + value.size()) return 0;
+  return version;
+}
+
+std::vector<StoredMenuFile> load_menu_files(Database& db, std::int64_t version) {
+  auto stmt = db.cached("SELECT path, content FROM menu_files WHERE version = ?1 ORDER BY path");
+  stmt->bind(1, version);
+  std::vector<StoredMenuFile> files;
+  while (stmt->step()) {
+    files.push_back(
+        {std::string(stmt->column_text_view(0)), std::string(stmt->column_text_view(1))});
+  }
+  return files;
+}
+
+MenuPublishReport publish_menu_files(Database& db, std::vector<StoredMenuFile> files,
+                                     std::string_view origin, std::int64_t now_ms) {
+  std::sort(files.begin(), files.end(),
+            [](const StoredMenuFile& a, const StoredMenuFile& b) { return a.path < b.path; });
+  MenuPublishReport report;
+  report.version_before = published_menu_version(db);
+  report.version_after = report.version_before;
+  if (report.version_before != 0 && load_menu_files(db, report.version_before) == files) {
+    return report;
+  }
+  std::int64_t version = 1;
+  {
+    auto stmt = db.cached("SELECT COALESCE(MAX(version), 0) + 1 FROM menu_versions");
+    stmt->step();
+    version = stmt->column_int64(0);
+  }
+  {
+    auto stmt =
+        db.cached("UPDATE menu_versions SET status = 'archived' WHERE status = 'published'");
+    stmt->run();
+  }
+  {
+    auto stmt = db.cached(
+        "INSERT INTO menu_versions(version, created_ms, origin, status) "
+        "VALUES(?1, ?2, ?3, 'published')");
+    stmt->bind_all(version, now_ms, origin);
+    stmt->run();
+  }
+  for (const auto& f : files) {
+    auto stmt = db.cached("INSERT INTO menu_files(version, path, content) VALUES(?1, ?2, ?3)");
+    stmt->bind_all(version, std::string_view(f.path), std::string_view(f.content));
+    stmt->run();
+  }
+  {
+    const std::string value = std::to_string(version);
+    auto stmt = db.cached(
+        "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    stmt->bind_all(kMenuVersionKey, std::string_view(value));
+    stmt->run();
+  }
+  report.version_after = version;
+  return report;
+}
+
+}  // namespace ventanilla::storage
