@@ -1,0 +1,177 @@
+#include "dialog/screen_layout.hpp"
+
+#include <vector>
+
+namespace ventanilla::dialog {
+
+namespace {
+
+using text::ScreenLimit;
+using text::TextCost;
+
+// One piece that never breaks: a body word or an item line. `newline` says it starts a line.
+struct Unit {
+  std::string_view text;
+  TextCost cost;
+  bool newline = false;
+};
+
+const TextCost kSeparator{1, 1, true};  // ' ' or '\n': one septet, one UTF-16 unit
+
+bool fits(const TextCost& cost, const ScreenLimit& limit) {
+  return text::screen_fit(cost, limit).fits();
+}
+
+std::vector<Unit> make_units(const ScreenContent& c) {
+  std::vector<Unit> units;
+  units.reserve(c.items.size() + c.body.size() / 4 + 1);
+  bool newline = true;
+  std::string_view body = c.body;
+  std::size_t i = 0;
+  while (i < body.size()) {
+    if (body[i] == '\n') {
+      newline = true;
+      ++i;
+      continue;
+    }
+    if (body[i] == ' ') {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < body.size() && body[j] != ' ' && body[j] != '\n') ++j;
+    const std::string_view word = body.substr(i, j - i);
+    units.push_back({word, text::text_cost(word), newline});
+    newline = false;
+    i = j;
+  }
+  for (const auto& item : c.items) units.push_back({item, text::text_cost(item), true});
+  return units;
+}
+
+struct Footer {
+  std::string text;
+  TextCost cost;
+};
+
+Footer footer(const ScreenContent& c, bool previous, bool next) {
+  Footer f;
+  auto add = [&f](std::string_view entry) {
+    if (entry.empty()) return;
+    if (!f.text.empty()) f.text += ' ';
+    f.text += entry;
+  };
+  if (next) add(c.next);
+  if (previous) add(c.previous);
+  add(c.back);
+  add(c.home);
+  f.cost = text::text_cost(f.text);
+  return f;
+}
+
+// The page as [first, last) units plus, for an over-long single unit, its shortened text.
+struct PageSpan {
+  std::size_t first = 0;
+  std::size_t last = 0;
+  std::string shortened;  // replaces units[first] when not empty
+  bool more = false;
+};
+
+// Packs one page starting at unit `start`: everything left if it fits with the last page's
+// navigation, else as many units as fit beside "next".
+PageSpan pack(const std::vector<Unit>& units, std::size_t start, bool previous,
+              const std::string& header, const TextCost& header_cost, const ScreenContent& c,
+              const ScreenLimit& limit) {
+  PageSpan span;
+  span.first = start;
+  auto content_cost = [&](std::size_t from, std::size_t to, const Footer& f) {
+    TextCost cost = header_cost;
+    for (std::size_t u = from; u < to; ++u) {
+      if (u > from || !header.empty()) cost += kSeparator;
+      cost += units[u].cost;
+    }
+    if (!f.text.empty()) cost += kSeparator + f.cost;
+    return cost;
+  };
+  if (fits(content_cost(start, units.size(), footer(c, previous, false)), limit)) {
+    span.last = units.size();
+    return span;
+  }
+  const Footer f = footer(c, previous, true);
+  std::size_t u = start;
+  while (u < units.size() && fits(content_cost(start, u + 1, f), limit)) ++u;
+  if (u == start) {
+    // One unit alone is longer than the page: shorten it.
+    TextCost reserved = header_cost;
+    if (!header.empty()) reserved += kSeparator;
+    if (!f.text.empty()) reserved += kSeparator + f.cost;
+    span.shortened = text::truncate_to_fit(units[start].text, reserved, limit);
+    u = start + 1;
+  }
+  span.last = u;
+  span.more = span.last < units.size();
+  return span;
+}
+
+}  // namespace
+
+PageLayout layout_page(const ScreenContent& c, std::size_t wanted, const ScreenLimit& limit) {
+  const std::vector<Unit> units = make_units(c);
+  PageLayout out;
+
+  std::string header;
+  if (!c.hint.empty()) header += c.hint;
+  if (!c.title.empty()) {
+    if (!header.empty()) header += '\n';
+    header += c.title;
+  }
+  TextCost header_cost = text::text_cost(header);
+  // Header and navigation must leave room for a line of content; a title that does not is cut.
+  {
+    TextCost reserve = footer(c, true, true).cost + kSeparator + kSeparator;
+    reserve.gsm7_septets += 12;
+    reserve.ucs2_units += 12;
+    if (!header.empty() && !fits(header_cost + reserve, limit)) {
+      header = text::truncate_to_fit(header, reserve, limit);
+      header_cost = text::text_cost(header);
+      out.shortened = true;
+    }
+  }
+
+  // Every page is packed (the count is shown as "98 More" and bounds "98"); cheap: a screen
+  // holds at most a few dozen units.
+  PageSpan chosen;
+  std::size_t start = 0;
+  std::size_t page = 0;
+  for (;;) {
+    PageSpan span = pack(units, start, page > 0, header, header_cost, c, limit);
+    if (page <= wanted) {
+      chosen = span;
+      out.page = page;
+    }
+    if (!span.shortened.empty()) out.shortened = true;  // any page: check reports it
+    if (!span.more) break;
+    start = span.last;
+    ++page;
+  }
+  out.page_count = page + 1;
+
+  std::string& text = out.text;
+  text.reserve(limit.septets + 16);
+  text = header;
+  for (std::size_t u = chosen.first; u < chosen.last; ++u) {
+    const std::string_view piece = (u == chosen.first && !chosen.shortened.empty())
+                                       ? std::string_view(chosen.shortened)
+                                       : units[u].text;
+    if (!text.empty()) text += (u == chosen.first || units[u].newline) ? '\n' : ' ';
+    text += piece;
+  }
+  const Footer f = footer(c, out.page > 0, chosen.more);
+  if (!f.text.empty()) {
+    if (!text.empty()) text += '\n';
+    text += f.text;
+  }
+  return out;
+}
+
+}  // namespace ventanilla::dialog
