@@ -17,9 +17,11 @@
 #include <optional>
 #include <thread>
 
+#include "app/content_snapshots.hpp"
 #include "app/data_commands.hpp"
 #include "app/directory_commands.hpp"
-#include "app/directory_snapshots.hpp"
+#include "app/menu_files.hpp"
+#include "app/ussd_route.hpp"
 #include "common/logging.hpp"
 #include "config/config.hpp"
 #include "directory/directory_files.hpp"
@@ -30,9 +32,11 @@
 #include "storage/async_write.hpp"
 #include "storage/database.hpp"
 #include "storage/directory_store.hpp"
+#include "storage/menu_store.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite_error.hpp"
 #include "storage/storage_writer.hpp"
+#include "storage/transaction.hpp"
 
 namespace ventanilla::app {
 
@@ -163,7 +167,8 @@ void render_storage_metrics(std::string& out, const StorageMetrics& m,
 
 http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
                           const std::optional<http::ServerMetrics>& server_metrics,
-                          StorageMetrics& storage_metrics, Clock::time_point started) {
+                          StorageMetrics& storage_metrics, const UssdRouteMetrics& ussd_metrics,
+                          Clock::time_point started) {
   http::Router router;
   router.add({.name = "healthz",
               .path = "/healthz",
@@ -179,8 +184,10 @@ http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
        .handler = http::AsyncHandler([&writer, &readiness](const HttpRequest&, RequestContext&)
                                          -> net::awaitable<HttpResponse> {
          if (now_ms() - readiness.checked_at_ms.load() > 1000) {
-           auto written = co_await storage::async_write(
-               writer, [](storage::Database&) {}, net::use_awaitable);
+           // Named, not a temporary in the co_await expression (GCC bug 99576).
+           storage::WriteJob probe = [](storage::Database&) {};
+           auto written =
+               co_await storage::async_write(writer, std::move(probe), net::use_awaitable);
            readiness.database_ok = written.has_value();
            readiness.checked_at_ms = now_ms();
          }
@@ -193,24 +200,26 @@ http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
                                                   content ? "loaded" : "loading"));
        }),
        .options = {.max_body_bytes = 0, .exempt_from_shedding = true}});
-  router.add({.name = "metrics",
-              .path = "/metrics",
-              .methods = {Method::kGet},
-              .handler = http::SyncHandler([&writer, &server_metrics, &storage_metrics, started](
-                                               const HttpRequest&, RequestContext&) {
-                std::string out;
-                out.reserve(16 * 1024);
-                if (server_metrics) server_metrics->render(out);
-                render_storage_metrics(out, storage_metrics, writer.stats());
-                out += "# HELP ventanilla_uptime_seconds Seconds since start.\n";
-                out += "# TYPE ventanilla_uptime_seconds gauge\n";
-                fmt::format_to(std::back_inserter(out), "ventanilla_uptime_seconds {:.0f}\n",
-                               std::chrono::duration<double>(Clock::now() - started).count());
-                HttpResponse r = HttpResponse::text(200, std::move(out));
-                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-                return r;
-              }),
-              .options = {.max_body_bytes = 0}});
+  router.add(
+      {.name = "metrics",
+       .path = "/metrics",
+       .methods = {Method::kGet},
+       .handler = http::SyncHandler([&writer, &server_metrics, &storage_metrics, &ussd_metrics,
+                                     started](const HttpRequest&, RequestContext&) {
+         std::string out;
+         out.reserve(16 * 1024);
+         if (server_metrics) server_metrics->render(out);
+         render_storage_metrics(out, storage_metrics, writer.stats());
+         ussd_metrics.render(out);
+         out += "# HELP ventanilla_uptime_seconds Seconds since start.\n";
+         out += "# TYPE ventanilla_uptime_seconds gauge\n";
+         fmt::format_to(std::back_inserter(out), "ventanilla_uptime_seconds {:.0f}\n",
+                        std::chrono::duration<double>(Clock::now() - started).count());
+         HttpResponse r = HttpResponse::text(200, std::move(out));
+         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+         return r;
+       }),
+       .options = {.max_body_bytes = 0}});
   return router;
 }
 
@@ -229,6 +238,38 @@ Result<void> seed_directory_if_empty(storage::Database& db, const std::string& d
   if (!report) return report.error();
   log.info("first start: imported the hub directory from {} ({} places, {} hubs)", data_dir,
            data->places.size(), data->hubs.size());
+  return {};
+}
+
+// First start against an empty database: import the seed menus (validated first: menus that do
+// not build are refused, never half-served).
+Result<void> seed_menus_if_empty(storage::Database& db, const std::string& menus_dir,
+                                 spdlog::logger& log) {
+  try {
+    if (storage::published_menu_version(db) != 0) return {};
+  } catch (const storage::SqliteError& e) {
+    return storage::to_error(e, db.path());
+  }
+  auto files = read_menu_dir(menus_dir);
+  if (!files) return files.error();
+  auto built = dialog::MenuSet::build(*files);
+  if (!built.menus) {
+    return make_error(
+        ErrorCode::kInvalidArgument, menus_dir,
+        "menus do not validate (run `ventanilla check`):\n" + describe(built.errors, menus_dir));
+  }
+  try {
+    storage::Transaction tx(db);
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const auto report = storage::publish_menu_files(db, to_stored_files(*files), "seed", now);
+    tx.commit();
+    log.info("first start: imported the menus from {} (menus version {})", menus_dir,
+             report.version_after);
+  } catch (const storage::SqliteError& e) {
+    return storage::to_error(e, db.path());
+  }
   return {};
 }
 
@@ -316,12 +357,18 @@ int run_serve(const CommandLine& cl) {
       log->error("seeding the hub directory: {}", seeded.error().message());
       return kExitFailure;
     }
+    if (auto seeded = seed_menus_if_empty(*db, cfg->content.menus_dir, *log); !seeded) {
+      log->error("seeding the menus: {}", seeded.error().message());
+      return kExitFailure;
+    }
   }
-  DirectorySnapshots directory(cfg->storage.path, open_options(cfg->storage),
-                               logging::get("directory"));
-  if (auto loaded = directory.reload(); !loaded) {
-    log->error("loading the hub directory: {}", loaded.error().message());
+  ContentSnapshots content(cfg->storage.path, open_options(cfg->storage), logging::get("content"));
+  if (auto loaded = content.reload(); !loaded) {
+    log->error("loading content: {}", loaded.error().message());
     return kExitFailure;
+  }
+  if (cfg->ussd.enabled && content.menus() == nullptr) {
+    log->warn("no menus imported yet: USSD hops get an apology until `ventanilla import` runs");
   }
 
   StorageMetrics storage_metrics;
@@ -337,14 +384,19 @@ int run_serve(const CommandLine& cl) {
     log->error("initialising content: {}", init.error().message());
     return kExitFailure;
   }
-  readiness.content_loaded = directory.current() != nullptr;
-  directory.start_polling(std::chrono::milliseconds(cfg->content.reload_interval_ms));
+  readiness.content_loaded = content.directory() != nullptr;
+  content.start_polling(std::chrono::milliseconds(cfg->content.reload_interval_ms));
 
   // /metrics renders the server's metrics, which are sized by the route table /metrics is part
   // of: the handler sees them through an optional filled right after the table is built.
   std::optional<http::ServerMetrics> server_metrics;
-  const http::Router router =
-      build_router(writer, readiness, server_metrics, storage_metrics, started);
+  UssdRouteMetrics ussd_metrics;
+  http::Router router =
+      build_router(writer, readiness, server_metrics, storage_metrics, ussd_metrics, started);
+  if (cfg->ussd.enabled) {
+    router.add(make_ussd_route(
+        *cfg, {writer, content, *pseudonymizer, ussd_metrics, logging::get("ussd")}));
+  }
   server_metrics.emplace(router.route_names());
 
   net::io_context io(static_cast<int>(cfg->server.io_threads));
@@ -363,9 +415,25 @@ int run_serve(const CommandLine& cl) {
   const auto drain = std::chrono::milliseconds(cfg->limits.drain_timeout_ms);
   net::signal_set signals(io, SIGINT, SIGTERM);
   net::steady_timer hard_stop(io);
+
+  // Expired sessions and stored replies are deleted on a timer (a writer job each time), so the
+  // tables stay the size of the live traffic.
+  net::steady_timer purge_timer(io);
+  const auto purge_every = std::chrono::seconds(cfg->ussd.purge_interval_s);
+  const auto purge_settings = ussd_settings(cfg->ussd);
+  std::function<void()> schedule_purge = [&] {
+    purge_timer.expires_after(purge_every);
+    purge_timer.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      purge_ussd(writer, purge_settings, logging::get("ussd"));
+      schedule_purge();
+    });
+  };
+  if (cfg->ussd.enabled) schedule_purge();
   signals.async_wait([&](boost::system::error_code ec, int signo) {
     if (ec) return;
     log->info("signal {}: stopping; draining for up to {} ms", signo, drain.count());
+    purge_timer.cancel();
     server.stop(drain, [&io] { io.stop(); });
     // Handlers past the drain deadline must not hold the process: stop regardless a second
     // later.
@@ -381,7 +449,7 @@ int run_serve(const CommandLine& cl) {
   io.run();
   for (auto& t : threads) t.join();
 
-  directory.stop();
+  content.stop();
   auto stopped = writer.stop();  // drains queued writes, then checkpoints (TRUNCATE)
   if (!stopped) log->warn("final checkpoint: {}", stopped.error().message());
   log->info("stopped");

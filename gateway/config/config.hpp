@@ -68,12 +68,27 @@ struct LogConfig {
 };
 
 struct ContentConfig {
-  std::string data_dir = "data";    // seed hub directory and gazetteer
-  std::string menus_dir = "menus";  // seed menus and translations
-  bool seed_on_empty = true;        // import data/ and menus/ on first start
+  std::string data_dir = "data";             // seed hub directory and gazetteer
+  std::string menus_dir = "menus";           // seed menus and translations
+  bool seed_on_empty = true;                 // import data/ and menus/ on first start
   std::uint32_t reload_interval_ms = 2'000;  // how often serve looks for newly imported data
 
   bool operator==(const ContentConfig&) const = default;
+};
+
+// The Africa's Talking-style USSD route (POST form → "CON …"/"END …").
+struct UssdConfig {
+  bool enabled = true;
+  std::string path = "/v1/africastalking/ussd";
+  std::uint32_t screen_septets = 182;     // some carriers use 160 or 140
+  std::string encoding = "gsm7";          // gsm7 (transliterate), auto, ucs2
+  std::uint32_t session_timeout_s = 180;  // a session's state lives this long after its last hop
+  std::uint32_t resume_window_s = 600;    // a dropped session can be continued within this
+  std::uint32_t reply_retention_h = 48;   // stored replies answer carrier retries this long
+  std::string default_country;            // ISO2 when neither network nor number tells; "" none
+  std::uint32_t purge_interval_s = 60;    // how often expired sessions and replies are deleted
+
+  bool operator==(const UssdConfig&) const = default;
 };
 
 struct Config {
@@ -83,6 +98,7 @@ struct Config {
   PrivacyConfig privacy;
   LogConfig log;
   ContentConfig content;
+  UssdConfig ussd;
   std::string source;  // the file it came from ("" = built-in defaults), for messages
 
   bool operator==(const Config&) const = default;

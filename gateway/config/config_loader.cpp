@@ -52,6 +52,24 @@ std::string check_listen(std::string_view value) {
   return parsed ? std::string() : parsed.error().detail;
 }
 
+std::string check_route_path(std::string_view value) {
+  if (value.size() < 2 || value.front() != '/' ||
+      value.find_first_of("?# ") != std::string_view::npos)
+    return "must be a path starting with / (no query, no spaces)";
+  return {};
+}
+
+std::string check_encoding(std::string_view value) {
+  return value == "gsm7" || value == "auto" || value == "ucs2" ? std::string()
+                                                               : "must be one of gsm7, auto, ucs2";
+}
+
+std::string check_country(std::string_view value) {
+  const bool ok = value.empty() || (value.size() == 2 && value[0] >= 'A' && value[0] <= 'Z' &&
+                                    value[1] >= 'A' && value[1] <= 'Z');
+  return ok ? std::string() : "must be an ISO 3166 alpha-2 code in capitals (\"GT\") or empty";
+}
+
 // The single list of keys: parsing, overrides, known_keys() and the example-file test all use it.
 constexpr auto kFields = std::to_array<Field>({
     {"server.listen", [](Config& c) -> Target { return &c.server.listen; }, 0, 0, check_listen},
@@ -105,6 +123,20 @@ constexpr auto kFields = std::to_array<Field>({
     {"content.seed_on_empty", [](Config& c) -> Target { return &c.content.seed_on_empty; }},
     {"content.reload_interval_ms",
      [](Config& c) -> Target { return &c.content.reload_interval_ms; }, 100, kMaxTimeoutMs},
+
+    {"ussd.enabled", [](Config& c) -> Target { return &c.ussd.enabled; }},
+    {"ussd.path", [](Config& c) -> Target { return &c.ussd.path; }, 0, 0, check_route_path},
+    {"ussd.screen_septets", [](Config& c) -> Target { return &c.ussd.screen_septets; }, 100, 400},
+    {"ussd.encoding", [](Config& c) -> Target { return &c.ussd.encoding; }, 0, 0, check_encoding},
+    {"ussd.session_timeout_s", [](Config& c) -> Target { return &c.ussd.session_timeout_s; }, 10,
+     3600},
+    {"ussd.resume_window_s", [](Config& c) -> Target { return &c.ussd.resume_window_s; }, 0, 86400},
+    {"ussd.reply_retention_h", [](Config& c) -> Target { return &c.ussd.reply_retention_h; }, 1,
+     24 * 30},
+    {"ussd.default_country", [](Config& c) -> Target { return &c.ussd.default_country; }, 0, 0,
+     check_country},
+    {"ussd.purge_interval_s", [](Config& c) -> Target { return &c.ussd.purge_interval_s; }, 1,
+     3600},
 });
 
 // `key` must not exceed `upper`; both are integer fields of kFields.

@@ -1,0 +1,78 @@
+#pragma once
+// One USSD hop, from a parsed carrier request to the reply, as one unit of work on the storage
+// writer: look for a stored reply (a carrier retry), load or start the session, run the menu
+// engine on the new input, then store session, dedupe row, language, opt-out and queued SMS —
+// all committed together before the reply leaves.
+//
+// Running the whole hop inside the writer job (not just its writes) is deliberate: the read, the
+// step and the write are atomic, so two copies of one hop arriving at once (a retrying proxy)
+// cannot both step the session; the second finds the first's reply. The engine is pure and takes
+// microseconds, so the writer thread is not the bottleneck (see tests/bench).
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "carriers/ussd_protocol.hpp"
+#include "dialog/engine.hpp"
+#include "dialog/menu_set.hpp"
+#include "directory/directory.hpp"
+#include "privacy/phone_number.hpp"
+#include "privacy/pseudonymizer.hpp"
+#include "privacy/subscriber_id.hpp"
+#include "storage/database.hpp"
+#include "text/screen_fit.hpp"
+
+namespace ventanilla::inbound {
+
+struct UssdRouteSettings {
+  std::string carrier = "at-ussd";  // names the route in sessions and dedupe rows
+  text::ScreenLimit screen;
+  text::ScreenLimit sms{160, text::EncodingPolicy::kGsm7};
+  std::chrono::milliseconds session_timeout{180'000};
+  std::chrono::milliseconds resume_window{600'000};
+  std::chrono::milliseconds reply_retention{48 * 3600 * 1000};
+  std::string default_country;  // ISO2 when neither network nor number tells ("" for none)
+};
+
+struct UssdHopInput {
+  std::string session_id;
+  std::string text;  // cumulative, '*'-joined
+  std::string network_code;
+  privacy::SubscriberId subscriber;
+  const privacy::PhoneNumber* phone = nullptr;  // only for sealing a queued SMS's destination
+};
+
+struct UssdHopOutcome {
+  std::string body;  // the carrier's reply body (stored, and replayed byte for byte)
+  bool end = false;
+  bool replayed = false;  // answered from the stored reply
+  std::string language;   // for an apology if the commit fails
+  std::size_t sms_queued = 0;
+};
+
+// The country a caller is most likely in: the network's MCC first (roaming callers keep their
+// home number), then the number's calling code, then the route's default.
+std::string detect_country(const directory::Directory& directory, std::string_view network_code,
+                           const privacy::PhoneNumber& phone, std::string_view fallback);
+
+struct UssdHopContext {
+  const dialog::MenuSet& menus;
+  const directory::Directory& directory;
+  const privacy::Pseudonymizer& pseudonymizer;
+  const carriers::UssdProtocol& protocol;
+  const UssdRouteSettings& settings;
+};
+
+// Runs on the writer thread, inside its transaction (a savepoint per job). Throws on storage
+// errors (the writer rolls the job back and reports them).
+UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& context,
+                            const UssdHopInput& input, std::int64_t now_ms,
+                            std::chrono::sys_days today);
+
+// The key of a hop in inbound_seen: SHA-256 of session id and text, so typed text (a town name)
+// is not stored in clear for 48 hours.
+std::string hop_dedupe_key(std::string_view session_id, std::string_view text);
+
+}  // namespace ventanilla::inbound
