@@ -17,6 +17,7 @@
 #include <optional>
 #include <thread>
 
+#include "app/content_commands.hpp"
 #include "app/content_snapshots.hpp"
 #include "app/data_commands.hpp"
 #include "app/directory_commands.hpp"
@@ -289,31 +290,6 @@ Result<void> initialise_content(storage::StorageWriter& writer, spdlog::logger& 
   return {};
 }
 
-int run_check(const CommandLine& cl) {
-  auto cfg = load_configuration(cl);
-  if (!cfg) {
-    std::fprintf(stderr, "%s\n", cfg.error().message().c_str());
-    return kExitUsage;
-  }
-  const std::string source = cfg->source.empty() ? "<built-in defaults>" : cfg->source;
-  // The key must already exist and be private; check never creates one.
-  std::error_code ec;
-  if (std::filesystem::exists(cfg->privacy.key_file, ec)) {
-    auto key = privacy::Pseudonymizer::from_key_file(cfg->privacy.key_file, false);
-    if (!key) {
-      std::fprintf(stderr, "%s: privacy.key_file: %s\n", source.c_str(),
-                   key.error().message().c_str());
-      return kExitUsage;
-    }
-  } else if (!cfg->privacy.create_key_if_missing) {
-    std::fprintf(stderr, "%s: privacy.key_file: %s does not exist\n", source.c_str(),
-                 cfg->privacy.key_file.c_str());
-    return kExitUsage;
-  }
-  std::printf("%s: ok\n", source.c_str());
-  return kExitOk;
-}
-
 int run_serve(const CommandLine& cl) {
   const auto started = Clock::now();
   auto cfg = load_configuration(cl);
@@ -479,6 +455,7 @@ int run(const CommandLine& cl) {
   if (cl.verb == "import") return run_import(cl);
   if (cl.verb == "export") return run_export(cl);
   if (cl.verb == "directory") return run_directory(cl);
+  if (cl.verb == "simulate") return run_simulate(cl);
   std::fputs(usage("").c_str(), stderr);
   return kExitUsage;
 }

@@ -9,12 +9,15 @@
 #include <string>
 
 #include "app/app.hpp"
+#include "app/menu_files.hpp"
 #include "config/config.hpp"
 #include "directory/directory_files.hpp"
 #include "storage/database.hpp"
 #include "storage/directory_store.hpp"
+#include "storage/menu_store.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite_error.hpp"
+#include "storage/transaction.hpp"
 
 namespace ventanilla::app {
 
@@ -108,6 +111,38 @@ std::int64_t schema_version(storage::Database& db) {
   }
 }
 
+// The menus directory a verb works on: --menus when given; else content.menus_dir for import
+// when it exists (a CSV-only import from elsewhere still works), and for an export only when no
+// DIR was given (so `export out/` never overwrites the checkout's menus/).
+std::optional<std::string> menus_dir_of(const CommandLine& cl, const config::Config& cfg,
+                                        bool exporting) {
+  if (auto it = cl.options.find("--menus"); it != cl.options.end()) return it->second;
+  if (exporting) {
+    if (!cl.positionals.empty()) return std::nullopt;
+    return cfg.content.menus_dir;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(cfg.content.menus_dir, ec)) return std::nullopt;
+  return cfg.content.menus_dir;
+}
+
+// Reads and validates menus/; prints every problem (FILE:LINE) and returns nullopt on any.
+std::optional<std::vector<dialog::MenuFile>> read_valid_menus(const std::string& dir) {
+  auto files = read_menu_dir(dir);
+  if (!files) {
+    std::fprintf(stderr, "%s\n", files.error().message().c_str());
+    return std::nullopt;
+  }
+  auto built = dialog::MenuSet::build(*files);
+  if (!built.menus) {
+    std::fputs(describe(built.errors, dir).c_str(), stderr);
+    std::fprintf(stderr, "%s: %zu problem%s; nothing imported\n", dir.c_str(), built.errors.size(),
+                 built.errors.size() == 1 ? "" : "s");
+    return std::nullopt;
+  }
+  return std::move(*files);
+}
+
 int dry_run(const config::Config& cfg, const std::string& dir,
             const directory::DirectoryData& data) {
   std::printf("%s: %zu rows in %zu files, all valid; dry run, nothing written\n", dir.c_str(),
@@ -168,7 +203,19 @@ int run_import(const CommandLine& cl) {
                  problems == 1 ? "" : "s");
     return kExitFailure;
   }
-  if (cl.has("--dry-run")) return dry_run(cfg, dir, *data);
+  const auto menus_dir = menus_dir_of(cl, cfg, false);
+  std::optional<std::vector<dialog::MenuFile>> menus;
+  if (menus_dir) {
+    menus = read_valid_menus(*menus_dir);
+    if (!menus) return kExitFailure;
+  } else {
+    std::printf("%s not found: menus not imported (pass --menus DIR)\n",
+                cfg.content.menus_dir.c_str());
+  }
+  if (cl.has("--dry-run")) {
+    if (menus) std::printf("%s: %zu files, all valid\n", menus_dir->c_str(), menus->size());
+    return dry_run(cfg, dir, *data);
+  }
 
   auto db = open_migrated(cfg.storage);
   if (!db) {
@@ -191,6 +238,27 @@ int run_import(const CommandLine& cl) {
                 cfg.storage.path.c_str(), static_cast<long long>(report->version_after));
   }
   print_report(*report, false);
+  if (menus) try {
+      storage::Transaction tx(*db);
+      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      const auto published =
+          storage::publish_menu_files(*db, to_stored_files(*menus), "import", now);
+      tx.commit();
+      if (published.changed()) {
+        std::printf("imported %s: menus version %lld (was %lld)\n", menus_dir->c_str(),
+                    static_cast<long long>(published.version_after),
+                    static_cast<long long>(published.version_before));
+      } else {
+        std::printf("imported %s: nothing changed (menus version %lld)\n", menus_dir->c_str(),
+                    static_cast<long long>(published.version_after));
+      }
+    } catch (const storage::SqliteError& e) {
+      std::fprintf(stderr, "%s\nmenus not imported\n",
+                   storage::to_error(e, cfg.storage.path).message().c_str());
+      return kExitFailure;
+    }
   std::printf("files read and checked in %.2f s, database import in %.2f s\n", read_seconds,
               import_seconds);
   return kExitOk;
@@ -230,6 +298,28 @@ int run_export(const CommandLine& cl) {
   std::printf("exported %zu rows from %s (directory version %lld) to %s\n", row_count(*data),
               cfg.storage.path.c_str(), static_cast<long long>(storage::directory_version(*db)),
               dir.c_str());
+  const auto menus_dir = menus_dir_of(cl, cfg, true);
+  if (!menus_dir) {
+    std::printf("menus not exported (pass --menus DIR to write them too)\n");
+    return kExitOk;
+  }
+  try {
+    const std::int64_t version = storage::published_menu_version(*db);
+    if (version == 0) {
+      std::printf("%s holds no menus yet: menus not exported\n", cfg.storage.path.c_str());
+      return kExitOk;
+    }
+    auto files = to_menu_files(storage::load_menu_files(*db, version));
+    if (auto w = write_menu_dir(files, *menus_dir); !w) {
+      std::fprintf(stderr, "%s\n", w.error().message().c_str());
+      return kExitFailure;
+    }
+    std::printf("exported %zu menu files (menus version %lld) to %s\n", files.size(),
+                static_cast<long long>(version), menus_dir->c_str());
+  } catch (const storage::SqliteError& e) {
+    std::fprintf(stderr, "%s\n", storage::to_error(e, cfg.storage.path).message().c_str());
+    return kExitFailure;
+  }
   return kExitOk;
 }
 

@@ -128,7 +128,7 @@ constexpr auto kFields = std::to_array<Field>({
     {"ussd.path", [](Config& c) -> Target { return &c.ussd.path; }, 0, 0, check_route_path},
     {"ussd.screen_septets", [](Config& c) -> Target { return &c.ussd.screen_septets; }, 100, 400},
     {"ussd.encoding", [](Config& c) -> Target { return &c.ussd.encoding; }, 0, 0, check_encoding},
-    {"ussd.session_timeout_s", [](Config& c) -> Target { return &c.ussd.session_timeout_s; }, 10,
+    {"ussd.session_timeout_s", [](Config& c) -> Target { return &c.ussd.session_timeout_s; }, 1,
      3600},
     {"ussd.resume_window_s", [](Config& c) -> Target { return &c.ussd.resume_window_s; }, 0, 86400},
     {"ussd.reply_retention_h", [](Config& c) -> Target { return &c.ussd.reply_retention_h; }, 1,

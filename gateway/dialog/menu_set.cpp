@@ -450,6 +450,7 @@ class MenuSetBuilder {
       set_->message_ids_.push_back(id);
     }
     set_->texts_.assign(languages_.size(), std::vector<std::string>(all_ids.size()));
+    set_->text_lines_.assign(languages_.size(), std::vector<std::uint32_t>(all_ids.size(), 0));
     for (std::size_t l = 0; l < languages_.size(); ++l) {
       const auto& lt = languages_[l];
       if (lt.order.empty() && lt.texts.empty()) continue;  // missing file: already reported
@@ -471,6 +472,7 @@ class MenuSetBuilder {
           continue;
         }
         set_->texts_[l][m] = it->second.first;
+        set_->text_lines_[l][m] = it->second.second;
       }
     }
     for (const auto id : kEngineMessages) {

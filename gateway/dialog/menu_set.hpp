@@ -154,6 +154,12 @@ class MenuSet {
   const std::string& text(std::size_t language, MessageIndex m) const noexcept {
     return texts_[language][m];
   }
+  // Line of message `m` in texts/<language>.toml (0 when unknown), for diagnostics.
+  std::uint32_t text_line(std::size_t language, MessageIndex m) const noexcept {
+    return language < text_lines_.size() && m < text_lines_[language].size()
+               ? text_lines_[language][m]
+               : 0;
+  }
   // Text by id; "" when the id is unknown.
   std::string_view text(std::size_t language, std::string_view id) const noexcept;
 
@@ -172,6 +178,7 @@ class MenuSet {
   std::vector<std::string> message_ids_;
   StringMap<MessageIndex> message_by_id_;
   std::vector<std::vector<std::string>> texts_;  // [language][message]
+  std::vector<std::vector<std::uint32_t>> text_lines_;  // [language][message]
   std::vector<MenuFile> files_;
 
   friend class MenuSetBuilder;
