@@ -1,0 +1,230 @@
+// The staff-facing content verbs, run as the real binary: `check` (every menu screen in every
+// language against the route limit), `simulate` (a terminal phone) and `import`/`export` of
+// menus/ next to data/.
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include "support/serve_process.hpp"
+#include "support/shipped_data.hpp"
+#include "support/temp_dir.hpp"
+
+namespace ventanilla::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kMenus = std::string(VENTANILLA_SOURCE_DIR) + "/menus";
+const std::string kData = std::string(VENTANILLA_SOURCE_DIR) + "/data";
+
+std::string describe(const RunResult& r) {
+  return r.status.describe() + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+// A private copy of menus/ to break on purpose.
+fs::path copy_of_menus(const TempDir& dir) {
+  const fs::path copy = dir.path() / "menus";
+  fs::copy(kMenus, copy, fs::copy_options::recursive);
+  return copy;
+}
+
+void write(const fs::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+// Replaces the first line starting with `prefix` by `line`; returns its 1-based number.
+std::size_t replace_line(const fs::path& path, const std::string& prefix, const std::string& line) {
+  std::string content = read_file(path);
+  std::size_t number = 1;
+  std::size_t start = 0;
+  while (start < content.size()) {
+    const std::size_t end = content.find('\n', start);
+    if (content.compare(start, prefix.size(), prefix) == 0) {
+      content.replace(start, end - start, line);
+      write(path, content);
+      return number;
+    }
+    ++number;
+    start = end + 1;
+  }
+  ADD_FAILURE() << "no line starting with " << prefix << " in " << path;
+  return 0;
+}
+
+std::vector<std::string> check_args(const TempDir& dir, const std::string& menus) {
+  return {"check",
+          "--menus",
+          menus,
+          "--data",
+          kData,
+          "--set",
+          "privacy.key_file=\"" + dir.file("key") + "\""};
+}
+
+TEST(ContentCheck, ShippedContentPassesEveryScreenInEveryLanguage) {
+  TempDir dir("ventanilla-check");
+  const RunResult r = run_ventanilla(check_args(dir, kMenus), std::chrono::seconds(60));
+  ASSERT_TRUE(r.status.success()) << describe(r);
+  EXPECT_NE(r.out.find("5 languages"), std::string::npos) << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"((\d+) screens checked: 0 error\(s\))")))
+      << r.out;
+  // Every node in five languages and six countries, every page: well over a thousand screens.
+  EXPECT_GT(std::stoul(m[1]), 1000u) << r.out;
+}
+
+TEST(ContentCheck, StructuralProblemsAreReportedWithFileAndLine) {
+  TempDir dir("ventanilla-check");
+  const fs::path menus = copy_of_menus(dir);
+  const std::size_t kind_line =
+      replace_line(menus / "menu.toml", "kind = \"info\"", "kind = \"infobox\"");
+  const std::size_t goto_line =
+      replace_line(menus / "menu.toml", "  { label = \"where.type_town\", goto = \"town\" },",
+                   "  { label = \"where.type_town\", goto = \"nowhere\" },");
+  // Drop one French translation.
+  replace_line(menus / "texts/fr.toml", "invalid = ", "# removed");
+
+  const RunResult r = run_ventanilla(check_args(dir, menus.string()), std::chrono::seconds(60));
+  EXPECT_EQ(r.status.code, 1) << describe(r);
+  const std::string m = menus.string() + "/";
+  EXPECT_NE(r.err.find(m + "menu.toml:" + std::to_string(kind_line) + ": node risks: unknown kind"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(m + "menu.toml:" + std::to_string(goto_line) +
+                       ": node where: leads to `nowhere`, which is not a node"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(m + "texts/fr.toml: [fr] missing translation of `hint.invalid`"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(ContentCheck, AScreenTooLongNamesFileLineLanguageNodeAndLimit) {
+  TempDir dir("ventanilla-check");
+  const fs::path menus = copy_of_menus(dir);
+  // A French title of 200 characters cannot fit a 182-septet screen with its navigation line.
+  const std::size_t line = replace_line(menus / "texts/fr.toml", "title = \"Dans quel",
+                                        "title = \"" + std::string(200, 'x') + "\"");
+  ASSERT_GT(line, 0u);
+  const RunResult r = run_ventanilla(check_args(dir, menus.string()), std::chrono::seconds(60));
+  EXPECT_EQ(r.status.code, 1) << describe(r);
+  const std::string where =
+      menus.string() + "/texts/fr.toml:" + std::to_string(line) + ": [fr] node ";
+  EXPECT_NE(r.err.find(where), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("182 GSM-7 units"), std::string::npos) << r.err;
+  // The other languages are untouched and not blamed.
+  EXPECT_EQ(r.err.find("[es] node"), std::string::npos) << r.err;
+}
+
+TEST(ContentCheck, ASmallerRouteScreenIsCheckedToo) {
+  TempDir dir("ventanilla-check");
+  auto args = check_args(dir, kMenus);
+  args.insert(args.end(), {"--set", "ussd.screen_septets=100"});
+  const RunResult r = run_ventanilla(args, std::chrono::seconds(60));
+  // At 100 septets some fixed titles no longer fit with their navigation line.
+  EXPECT_EQ(r.status.code, 1) << describe(r);
+  EXPECT_NE(r.err.find("100 GSM-7 units (route ussd)"), std::string::npos) << r.err;
+}
+
+// Runs `ventanilla simulate ARGS` with `input` on stdin (a terminal phone's keystrokes).
+std::string simulate(const std::string& args, const std::string& input) {
+  TempDir dir("ventanilla-sim");
+  write(dir.path() / "input", input);
+  const std::string command = std::string(VENTANILLA_BINARY) + " simulate --menus " + kMenus +
+                              " --data " + kData + " " + args + " < " + dir.file("input") + " 2>&1";
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  EXPECT_EQ(::pclose(pipe), 0) << out;
+  return out;
+}
+
+TEST(Simulate, ShowsEachScreenWithItsLengthAndEncoding) {
+  const std::string out = simulate("--country GT", "1\n1\n1\n2\nxela\n");
+  // The first screen: languages, with length and encoding.
+  EXPECT_NE(out.find("GSM-7 · "), std::string::npos) << out;
+  EXPECT_NE(out.find("/182 septets"), std::string::npos) << out;
+  EXPECT_NE(out.find("CON Ventanilla"), std::string::npos) << out;
+  // Guatemala first (the caller's country), then the need menu, then the town prompt.
+  EXPECT_NE(out.find("1 Guatemala"), std::string::npos) << out;
+  EXPECT_NE(out.find("Quetzaltenango"), std::string::npos) << out;
+}
+
+TEST(Simulate, RememberedLanguageSkipsTheLanguageScreen) {
+  const std::string out = simulate("--lang en --country MX", "");
+  EXPECT_EQ(out.find("Español"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 Mexico"), std::string::npos) << out;
+}
+
+TEST(Simulate, UnknownLanguageIsAUsageError) {
+  const RunResult r =
+      run_ventanilla({"simulate", "--lang", "xx", "--menus", kMenus, "--data", kData});
+  EXPECT_EQ(r.status.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("no language 'xx'"), std::string::npos) << r.err;
+}
+
+std::int64_t menu_version(const std::string& db) {
+  sqlite3* handle = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return -1;
+  sqlite3_stmt* stmt = nullptr;
+  std::int64_t version = 0;
+  if (sqlite3_prepare_v2(handle, "SELECT value FROM meta WHERE key = 'menu_version'", -1, &stmt,
+                         nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    version = std::stoll(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  return version;
+}
+
+TEST(MenusImportExport, ImportThenExportGivesTheSameFilesByteForByte) {
+  TempDir dir("ventanilla-menus");
+  const std::string db = dir.file("v.db");
+  const RunResult first = run_ventanilla({"import", "--db", db, kData, "--menus", kMenus});
+  ASSERT_TRUE(first.status.success()) << describe(first);
+  EXPECT_NE(first.out.find("menus version 1 (was 0)"), std::string::npos) << first.out;
+  const RunResult again = run_ventanilla({"import", "--db", db, kData, "--menus", kMenus});
+  EXPECT_NE(again.out.find("nothing changed (menus version 1)"), std::string::npos) << again.out;
+
+  const RunResult out =
+      run_ventanilla({"export", "--db", db, dir.file("data"), "--menus", dir.file("menus")});
+  ASSERT_TRUE(out.status.success()) << describe(out);
+  for (const auto& entry : fs::recursive_directory_iterator(kMenus)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".toml") continue;
+    const fs::path rel = fs::relative(entry.path(), kMenus);
+    EXPECT_EQ(read_file(dir.path() / "menus" / rel), read_file(entry.path())) << rel;
+  }
+}
+
+TEST(MenusImportExport, InvalidMenusImportNothing) {
+  TempDir dir("ventanilla-menus");
+  const std::string db = dir.file("v.db");
+  ASSERT_TRUE(run_ventanilla({"import", "--db", db, kData, "--menus", kMenus}).status.success());
+  const fs::path menus = copy_of_menus(dir);
+  const std::size_t line = replace_line(menus / "menu.toml", "home = ", "home = \"nowhere\"");
+  // A changed text too, so the import would otherwise publish a new version.
+  replace_line(menus / "texts/es.toml", "title = \"Ventanilla", "title = \"Otro\"");
+  const RunResult r = run_ventanilla({"import", "--db", db, kData, "--menus", menus.string()});
+  EXPECT_EQ(r.status.code, 1) << describe(r);
+  EXPECT_NE(r.err.find(menus.string() + "/menu.toml:" + std::to_string(line) +
+                       ": leads to `nowhere`, which is not a node"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("nothing imported"), std::string::npos) << r.err;
+  EXPECT_EQ(menu_version(db), 1);
+}
+
+}  // namespace
+}  // namespace ventanilla::test
