@@ -45,6 +45,7 @@ struct Field {
   std::int64_t min = 0;  // integers only, inclusive
   std::int64_t max = 0;
   StringCheck check = nullptr;
+  bool allow_empty = false;  // strings only: "" is a meaningful value ("none")
 };
 
 std::string check_listen(std::string_view value) {
@@ -134,7 +135,7 @@ constexpr auto kFields = std::to_array<Field>({
     {"ussd.reply_retention_h", [](Config& c) -> Target { return &c.ussd.reply_retention_h; }, 1,
      24 * 30},
     {"ussd.default_country", [](Config& c) -> Target { return &c.ussd.default_country; }, 0, 0,
-     check_country},
+     check_country, true},
     {"ussd.purge_interval_s", [](Config& c) -> Target { return &c.ussd.purge_interval_s; }, 1,
      3600},
 });
@@ -255,7 +256,7 @@ std::string assign(const Field&, const toml::node& node, bool& out) {
 std::string assign(const Field& field, const toml::node& node, std::string& out) {
   if (auto problem = expect_type(node, toml::node_type::string); !problem.empty()) return problem;
   std::string value = node.value_exact<std::string>().value_or(std::string());
-  if (value.empty()) return "must not be empty";
+  if (value.empty() && !field.allow_empty) return "must not be empty";
   // Paths and hosts end up in C APIs, where a NUL would silently shorten them.
   if (value.find('\0') != std::string::npos) return "must not contain a NUL character";
   if (field.check != nullptr) {

@@ -21,6 +21,10 @@ ChildProcess start(const TempDir& dir, const ServeOptions& o, std::string& db_pa
                                    o.seed_directory ? "content.data_dir=" +
                                                           std::string(VENTANILLA_SOURCE_DIR) + "/data"
                                                     : std::string("content.seed_on_empty=false")};
+  if (o.seed_directory) {
+    args.insert(args.end(),
+                {"--set", "content.menus_dir=" + std::string(VENTANILLA_SOURCE_DIR) + "/menus"});
+  }
   args.insert(args.end(), o.extra_args.begin(), o.extra_args.end());
   SpawnOptions spawn;
   spawn.capture_stdout = false;

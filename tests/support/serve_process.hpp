@@ -16,7 +16,8 @@ struct ServeOptions {
   std::string db_path;                  // default: <dir>/ventanilla.db
   std::string key_path;                 // default: <dir>/secret.key
   std::string wrapper_shell;            // run under `sh -c '<wrapper_shell>; exec "$0" "$@"'`
-  // Import the repository's data/ on first start (seconds of work); most tests need no hubs.
+  // Import the repository's data/ and menus/ on first start (a second of work); most tests need
+  // no hubs.
   bool seed_directory = false;
 };
 

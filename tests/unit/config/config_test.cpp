@@ -152,6 +152,17 @@ data_dir = "/srv/data"
 menus_dir = "/srv/menus"
 seed_on_empty = false
 reload_interval_ms = 500
+
+[ussd]
+enabled = false
+path = "/v1/at/ussd-secret"
+screen_septets = 160
+encoding = "auto"
+session_timeout_s = 120
+resume_window_s = 300
+reply_retention_h = 72
+default_country = "GT"
+purge_interval_s = 30
 )";
 
 TEST(ParseConfig, FullFileSetsEveryField) {
@@ -163,6 +174,7 @@ TEST(ParseConfig, FullFileSetsEveryField) {
   want.privacy = {"/etc/ventanilla/key", false};
   want.log = {LogLevel::kDebug, true};
   want.content = {"/srv/data", "/srv/menus", false, 500};
+  want.ussd = {false, "/v1/at/ussd-secret", 160, "auto", 120, 300, 72, "GT", 30};
   want.source = kSource;
   EXPECT_EQ(parse_ok(kFullFile), want);
 }
@@ -238,6 +250,15 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.toml:2: storage.synchronous: must be one of off, normal, full, extra"},
         ErrorCase{"LogLevelUnknown", "[log]\nlevel = \"verbose\"\n",
                   "t.toml:2: log.level: must be one of trace, debug, info, warn, error, off"},
+        ErrorCase{"UssdEncodingUnknown", "[ussd]\nencoding = \"utf8\"\n",
+                  "t.toml:2: ussd.encoding: must be one of gsm7, auto, ucs2"},
+        ErrorCase{"UssdCountryLowerCase", "[ussd]\ndefault_country = \"gt\"\n",
+                  "t.toml:2: ussd.default_country: must be an ISO 3166 alpha-2 code in capitals "
+                  "(\"GT\") or empty"},
+        ErrorCase{"UssdPathWithQuery", "[ussd]\npath = \"/v1/ussd?x=1\"\n",
+                  "t.toml:2: ussd.path: must be a path starting with / (no query, no spaces)"},
+        ErrorCase{"UssdScreenTooSmall", "[ussd]\nscreen_septets = 99\n",
+                  "t.toml:2: ussd.screen_septets: must be between 100 and 400"},
         ErrorCase{"BelowRange", "[server]\nio_threads = 0\n",
                   "t.toml:2: server.io_threads: must be between 1 and 64"},
         ErrorCase{"AboveRange", "[server]\nio_threads = 65\n",

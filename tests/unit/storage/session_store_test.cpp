@@ -432,7 +432,7 @@ TEST(SessionStoreSchema, MigrationAppliesOnADatabaseAlreadyAtTheDirectorySchema)
       "AND tbl_name IN ('sessions', 'inbound_seen', 'subscribers', 'outbox') ORDER BY name");
   while (idx.step()) indexes.push_back(idx.column_text(0));
   EXPECT_EQ(indexes, (std::vector<std::string>{"inbound_seen_by_expiry", "outbox_by_status",
-                                               "sessions_by_subscriber"}));
+                                               "sessions_by_age", "sessions_by_subscriber"}));
 
   // The new tables work on the upgraded database.
   save_session(*db, make_session("at-ussd", "s1", kAlice, 1, 2));
