@@ -140,8 +140,10 @@ std::string hub_details(const Context& ctx, std::size_t lang, const directory::H
   return body;
 }
 
-// Hub details for one SMS: what matters most is kept when the whole does not fit (phone, then
-// name, then address, then hours; the footer and the caution go first).
+// Hub details for one SMS. What matters most survives when the whole does not fit: the phone
+// and the name always; the "not verified, call first" caution before the address and hours,
+// because acting on stale details can send someone on a wasted, risky trip. Order of sacrifice:
+// footer, hours, then the address shortened, then the caution, then the name shortened.
 std::string hub_sms(const Context& ctx, std::size_t lang, const directory::Hub& hub) {
   const MenuSet& m = ctx.menus;
   std::string name = hub.name;
@@ -168,24 +170,28 @@ std::string hub_sms(const Context& ctx, std::size_t lang, const directory::Hub& 
   auto fits = [&](const std::string& s) {
     return text::screen_fit(text::text_cost(s), ctx.sms).fits();
   };
+  // `part` cut (at a word) to what is left beside the rest; empty when not even a word fits.
+  auto shorten = [&](std::string& part) {
+    if (part.empty()) return;
+    std::string saved = std::move(part);
+    part.clear();
+    const text::TextCost reserved = text::text_cost(compose()) + text::TextCost{1, 1, true};
+    part = text::truncate_to_fit(saved, reserved, ctx.sms);
+  };
   std::string out = compose();
-  for (std::string* drop : {&footer, &caution, &hours}) {
-    if (fits(out)) return out;
-    drop->clear();
-    out = compose();
-  }
   if (fits(out)) return out;
-  // Shorten the address, then the name, to what is left beside the rest.
-  for (std::string* part : {&address, &name}) {
-    std::string saved = *part;
-    part->clear();
-    const std::string rest = compose();
-    const text::TextCost reserved = text::text_cost(rest) + text::TextCost{1, 1, true};
-    *part = text::truncate_to_fit(saved, reserved, ctx.sms);
-    out = compose();
-    if (fits(out)) return out;
-  }
-  return out;
+  footer.clear();
+  if (out = compose(); fits(out)) return out;
+  hours.clear();
+  if (out = compose(); fits(out)) return out;
+  shorten(address);
+  if (out = compose(); fits(out)) return out;
+  caution.clear();
+  address = hub.address;  // more room now: keep more of the address
+  shorten(address);
+  if (out = compose(); fits(out)) return out;
+  shorten(name);
+  return compose();
 }
 
 Content build_content(const Context& ctx, const State& state) {
@@ -303,7 +309,10 @@ Rendered render(const Context& ctx, const State& state, std::string_view hint) {
       home = fmt::format("{} {}", nav.home, m.text(lang, messages::kNavHome));
   }
   ScreenContent sc;
-  sc.hint = hint;
+  // Every page keeps room for the hint (so showing it never moves a page break): it is given on
+  // every hop and shown only when there is one.
+  sc.hint = hint.empty() ? m.text(lang, messages::kHintInvalid) : hint;
+  sc.show_hint = !hint.empty();
   sc.title = content.title;
   sc.body = content.body;
   sc.items = lines;

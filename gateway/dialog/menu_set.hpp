@@ -177,7 +177,7 @@ class MenuSet {
   std::vector<std::string> languages_;
   std::vector<std::string> message_ids_;
   StringMap<MessageIndex> message_by_id_;
-  std::vector<std::vector<std::string>> texts_;  // [language][message]
+  std::vector<std::vector<std::string>> texts_;         // [language][message]
   std::vector<std::vector<std::uint32_t>> text_lines_;  // [language][message]
   std::vector<MenuFile> files_;
 

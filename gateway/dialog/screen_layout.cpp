@@ -1,6 +1,9 @@
 #include "dialog/screen_layout.hpp"
 
+#include <algorithm>
 #include <vector>
+
+#include "text/encoding.hpp"
 
 namespace ventanilla::dialog {
 
@@ -80,7 +83,7 @@ struct PageSpan {
 // Packs one page starting at unit `start`: everything left if it fits with the last page's
 // navigation, else as many units as fit beside "next".
 PageSpan pack(const std::vector<Unit>& units, std::size_t start, bool previous,
-              const std::string& header, const TextCost& header_cost, const ScreenContent& c,
+              std::string_view header, const TextCost& header_cost, const ScreenContent& c,
               const ScreenLimit& limit) {
   PageSpan span;
   span.first = start;
@@ -119,24 +122,38 @@ PageLayout layout_page(const ScreenContent& c, std::size_t wanted, const ScreenL
   const std::vector<Unit> units = make_units(c);
   PageLayout out;
 
-  std::string header;
-  if (!c.hint.empty()) header += c.hint;
-  if (!c.title.empty()) {
-    if (!header.empty()) header += '\n';
-    header += c.title;
-  }
-  TextCost header_cost = text::text_cost(header);
-  // Header and navigation must leave room for a line of content; a title that does not is cut.
+  std::string title(c.title);
+  TextCost title_cost = text::text_cost(title);
+  std::string hint(c.hint);
+  // Header and navigation must leave room for a line of content; a title or hint that does not
+  // is cut.
   {
     TextCost reserve = footer(c, true, true).cost + kSeparator + kSeparator;
     reserve.gsm7_septets += 12;
     reserve.ucs2_units += 12;
-    if (!header.empty() && !fits(header_cost + reserve, limit)) {
-      header = text::truncate_to_fit(header, reserve, limit);
-      header_cost = text::text_cost(header);
+    if (!title.empty() && !fits(title_cost + reserve, limit)) {
+      title = text::truncate_to_fit(title, reserve, limit);
+      title_cost = text::text_cost(title);
       out.shortened = true;
     }
+    TextCost hint_room = text::text_cost(hint);
+    hint_room.gsm7_native = true;  // the hint's room counts as GSM-7 (below)
+    if (!hint.empty() && !fits(hint_room + reserve, limit)) {
+      hint = text::truncate_to_fit(hint, reserve, limit);
+    }
   }
+  // Every page keeps room for the hint in the title's place, shown or not: a hint that moved a
+  // page break would hide the words between the two breaks (on neither page 1-with-hint nor page
+  // 2). Its room counts as GSM-7 so that, under policy auto, a hint never turns GSM-7 pages into
+  // UCS-2 ones; on a full GSM-7 page it is shown transliterated (the septets kept for it).
+  TextCost header_cost = title_cost;
+  if (!hint.empty()) {
+    const TextCost hint_cost = text::text_cost(hint);
+    header_cost.gsm7_septets = std::max(title_cost.gsm7_septets, hint_cost.gsm7_septets);
+    header_cost.ucs2_units = std::max(title_cost.ucs2_units, hint_cost.ucs2_units);
+  }
+  // Only its emptiness matters to packing (a separator follows a non-empty header).
+  const std::string_view header = title.empty() ? std::string_view(hint) : std::string_view(title);
 
   // Every page is packed (the count is shown as "98 More" and bounds "98"); cheap: a screen
   // holds at most a few dozen units.
@@ -156,9 +173,9 @@ PageLayout layout_page(const ScreenContent& c, std::size_t wanted, const ScreenL
   }
   out.page_count = page + 1;
 
-  std::string& text = out.text;
+  std::string text;
   text.reserve(limit.septets + 16);
-  text = header;
+  text = title;
   for (std::size_t u = chosen.first; u < chosen.last; ++u) {
     const std::string_view piece = (u == chosen.first && !chosen.shortened.empty())
                                        ? std::string_view(chosen.shortened)
@@ -171,6 +188,23 @@ PageLayout layout_page(const ScreenContent& c, std::size_t wanted, const ScreenL
     if (!text.empty()) text += '\n';
     text += f.text;
   }
+  if (c.show_hint && !hint.empty()) {
+    // Above the title when there is room, else in its place (the room kept for it).
+    const std::string_view after_title = std::string_view(text).substr(title.size());
+    std::string with_hint = hint + (text.empty() ? "" : "\n") + text;
+    if (!fits(text::text_cost(with_hint), limit)) {
+      with_hint = hint + (title.empty() && !text.empty() ? "\n" : "");
+      with_hint += after_title;
+    }
+    if (!fits(text::text_cost(with_hint), limit)) {
+      // Policy auto on a GSM-7 page: the hint's GSM-7 form costs the septets kept for it.
+      std::string gsm = text::apply_policy(hint, text::EncodingPolicy::kGsm7).text;
+      with_hint = gsm + (title.empty() && !text.empty() ? "\n" : "");
+      with_hint += after_title;
+    }
+    text = std::move(with_hint);
+  }
+  out.text = std::move(text);
   return out;
 }
 

@@ -17,7 +17,11 @@
 namespace ventanilla::dialog {
 
 struct ScreenContent {
-  std::string_view hint;               // one line before everything ("Invalid option"), or ""
+  // One line before everything ("Invalid option"), shown when show_hint: above the title when
+  // there is room, else in its place. Every page keeps room for it in the title's place whether
+  // shown or not, so showing it never moves a page break: give it on every hop.
+  std::string_view hint;
+  bool show_hint = true;
   std::string_view title;              // repeated at the top of every page, or ""
   std::string_view body;               // paged between words; '\n' starts a new line
   std::span<const std::string> items;  // "1 Guatemala", one per line, after the body
