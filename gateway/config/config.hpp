@@ -91,6 +91,32 @@ struct UssdConfig {
   bool operator==(const UssdConfig&) const = default;
 };
 
+// One carrier webhook route for SMS ([[route]] tables; several per carrier allowed). Secrets are
+// never written here: a route names the environment variable or the 0600 file that holds one.
+struct RouteConfig {
+  std::string name;     // unique; metrics label and log tag (default: the carrier)
+  std::string carrier;  // twilio, vonage, infobip, kannel, africastalking, generic
+  std::string path;     // capability carriers (kannel, infobip, africastalking): the prefix; the
+                        // secret is the path's last segment, so the URL given is PATH/SECRET
+  bool enabled = true;
+  std::string secret_env;                  // environment variable holding the secret
+  std::string secret_file;                 // or a file (mode 0600) holding it
+  std::string previous_secret_env;         // during a rotation: the old secret, still accepted
+  std::string if_secret_missing = "fail";  // "fail" stops start-up; "skip" leaves the route off
+  std::string public_url;                  // exact URL configured at the carrier (Twilio signs it)
+  std::string trusted_proxies;        // CIDRs (comma-separated) whose X-Forwarded-* are believed
+  std::string allow_from;             // CIDRs allowed to call the route ("" = any)
+  std::string default_country;        // ISO2 for numbers and lists when nothing else tells
+  std::string default_language;       // language of a new conversation ("" = ask)
+  std::uint32_t sms_segments = 1;     // most segments one reply may take (1 = one cheap SMS)
+  std::string encoding = "gsm7";      // gsm7, auto, ucs2
+  std::string signature = "md5hash";  // vonage: md5hash, md5, sha1, sha256, sha512
+  std::uint32_t conversation_timeout_s = 900;  // an SMS conversation ends after this quiet time
+  std::uint32_t line = 0;  // where the table starts in the file, for later messages
+
+  bool operator==(const RouteConfig&) const = default;
+};
+
 struct Config {
   ServerConfig server;
   LimitsConfig limits;
@@ -99,6 +125,7 @@ struct Config {
   LogConfig log;
   ContentConfig content;
   UssdConfig ussd;
+  std::vector<RouteConfig> routes;
   std::string source;  // the file it came from ("" = built-in defaults), for messages
 
   bool operator==(const Config&) const = default;

@@ -140,6 +140,82 @@ constexpr auto kFields = std::to_array<Field>({
      3600},
 });
 
+// ---- [[route]] tables ----------------------------------------------------------------------
+
+constexpr std::array<std::string_view, 6> kCarriers{"twilio", "vonage",         "infobip",
+                                                    "kannel", "africastalking", "generic"};
+
+std::string check_carrier(std::string_view value) {
+  if (std::find(kCarriers.begin(), kCarriers.end(), value) != kCarriers.end()) return {};
+  return "must be one of twilio, vonage, infobip, kannel, africastalking, generic";
+}
+
+std::string check_env_name(std::string_view value) {
+  const bool ok = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+  return ok ? std::string() : "must be an environment variable name (A-Z, 0-9, _)";
+}
+
+std::string check_if_missing(std::string_view value) {
+  return value == "fail" || value == "skip" ? std::string() : "must be one of fail, skip";
+}
+
+std::string check_signature(std::string_view value) {
+  return value == "md5hash" || value == "md5" || value == "sha1" || value == "sha256" ||
+                 value == "sha512"
+             ? std::string()
+             : "must be one of md5hash, md5, sha1, sha256, sha512";
+}
+
+std::string check_public_url(std::string_view value) {
+  if (value.empty()) return {};
+  return value.starts_with("https://") || value.starts_with("http://")
+             ? std::string()
+             : "must be an absolute http(s) URL";
+}
+
+std::string check_language(std::string_view value) {
+  const bool ok = value.empty() || (value.size() == 2 && value[0] >= 'a' && value[0] <= 'z' &&
+                                    value[1] >= 'a' && value[1] <= 'z');
+  return ok ? std::string() : "must be a two-letter language code (\"es\") or empty";
+}
+
+using RouteTarget =
+    std::variant<std::string RouteConfig::*, std::uint32_t RouteConfig::*, bool RouteConfig::*>;
+
+struct RouteField {
+  std::string_view key;
+  RouteTarget target;
+  std::int64_t min = 0;
+  std::int64_t max = 0;
+  StringCheck check = nullptr;
+  bool allow_empty = true;
+};
+
+const std::array<RouteField, 17>& route_fields() {
+  static const std::array<RouteField, 17> kRouteFields{{
+      {"name", &RouteConfig::name, 0, 0, nullptr, false},
+      {"carrier", &RouteConfig::carrier, 0, 0, check_carrier, false},
+      {"path", &RouteConfig::path, 0, 0, check_route_path, false},
+      {"enabled", &RouteConfig::enabled},
+      {"secret_env", &RouteConfig::secret_env, 0, 0, check_env_name, false},
+      {"secret_file", &RouteConfig::secret_file, 0, 0, nullptr, false},
+      {"previous_secret_env", &RouteConfig::previous_secret_env, 0, 0, check_env_name, false},
+      {"if_secret_missing", &RouteConfig::if_secret_missing, 0, 0, check_if_missing, false},
+      {"public_url", &RouteConfig::public_url, 0, 0, check_public_url},
+      {"trusted_proxies", &RouteConfig::trusted_proxies},
+      {"allow_from", &RouteConfig::allow_from},
+      {"default_country", &RouteConfig::default_country, 0, 0, check_country},
+      {"default_language", &RouteConfig::default_language, 0, 0, check_language},
+      {"sms_segments", &RouteConfig::sms_segments, 1, 10},
+      {"encoding", &RouteConfig::encoding, 0, 0, check_encoding, false},
+      {"signature", &RouteConfig::signature, 0, 0, check_signature, false},
+      {"conversation_timeout_s", &RouteConfig::conversation_timeout_s, 30, 86400},
+  }};
+  return kRouteFields;
+}
+
 // `key` must not exceed `upper`; both are integer fields of kFields.
 struct CrossBound {
   std::string_view key;
@@ -177,6 +253,7 @@ std::size_t field_index(const Field& field) {
 }
 
 bool is_section(std::string_view name) {
+  if (name == "route") return true;
   return std::any_of(kFields.begin(), kFields.end(), [name](const Field& f) {
     return f.key.size() > name.size() && f.key.starts_with(name) && f.key[name.size()] == '.';
   });
@@ -340,6 +417,10 @@ class Loader {
             section_name + ": unknown " + (section_node.is_table() ? "section" : "key"));
         continue;
       }
+      if (section_key.str() == "route") {
+        load_routes(section_node, section_at);
+        continue;
+      }
       const toml::table* section = section_node.as_table();
       if (section == nullptr) {
         add(section_at, section_name + ": " + expect_type(section_node, toml::node_type::table));
@@ -350,6 +431,96 @@ class Loader {
         set(find_field(full), printable(full), node, file_origin(key.source(), node.source()));
       }
     }
+  }
+
+  // [[route]] tables: each one a RouteConfig; problems carry the line of the offending key.
+  void load_routes(const toml::node& node, const Origin& at) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      add(at, "route: expected [[route]] tables");
+      return;
+    }
+    for (const auto& element : *array) {
+      const toml::table& table = *element.as_table();
+      RouteConfig route;
+      route.line = static_cast<std::uint32_t>(table.source().begin.line);
+      bool ok = true;
+      for (auto&& [key, value] : table) {
+        const Origin key_at = file_origin(key.source(), value.source());
+        const std::string shown = "route." + printable(key.str());
+        const auto& fields = route_fields();
+        const auto* field = std::find_if(fields.begin(), fields.end(),
+                                         [&](const RouteField& f) { return f.key == key.str(); });
+        if (field == fields.end()) {
+          add(key_at, shown + ": unknown key");
+          ok = false;
+          continue;
+        }
+        if (auto problem = assign_route(*field, value, route); !problem.empty()) {
+          add(key_at, shown + ": " + problem);
+          ok = false;
+        }
+      }
+      const Origin table_at{Origin::kFile, route.line, 0,
+                            std::string(source_) + ":" + std::to_string(route.line)};
+      if (route.carrier.empty() && ok) {
+        add(table_at, "route: carrier is required");
+        ok = false;
+      }
+      if (route.path.empty() && ok) {
+        add(table_at, "route: path is required");
+        ok = false;
+      }
+      if (route.secret_env.empty() && route.secret_file.empty() && ok) {
+        add(table_at, "route " + (route.name.empty() ? route.carrier : route.name) +
+                          ": a secret is required (secret_env or secret_file)");
+        ok = false;
+      }
+      if (route.name.empty()) route.name = route.carrier;
+      for (const auto& other : config_.routes) {
+        if (other.name == route.name && ok) {
+          add(table_at, "route " + route.name + ": name already used (line " +
+                            std::to_string(other.line) + "); give each route a unique name");
+          ok = false;
+        }
+        if (other.path == route.path && ok) {
+          add(table_at, "route " + route.name + ": path " + route.path + " already used by route " +
+                            other.name);
+          ok = false;
+        }
+      }
+      if (ok) config_.routes.push_back(std::move(route));
+    }
+  }
+
+  static std::string assign_route(const RouteField& field, const toml::node& node,
+                                  RouteConfig& route) {
+    return std::visit(
+        [&](auto member) -> std::string {
+          using T = std::remove_reference_t<decltype(route.*member)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            if (auto p = expect_type(node, toml::node_type::string); !p.empty()) return p;
+            std::string value = node.value_exact<std::string>().value_or(std::string());
+            if (value.empty() && !field.allow_empty) return "must not be empty";
+            if (value.find('\0') != std::string::npos) return "must not contain a NUL character";
+            if (field.check != nullptr) {
+              if (auto p = field.check(value); !p.empty()) return p;
+            }
+            route.*member = std::move(value);
+            return {};
+          } else if constexpr (std::is_same_v<T, bool>) {
+            if (auto p = expect_type(node, toml::node_type::boolean); !p.empty()) return p;
+            route.*member = node.value_exact<bool>().value_or(false);
+            return {};
+          } else {
+            if (auto p = expect_type(node, toml::node_type::integer); !p.empty()) return p;
+            const std::int64_t v = node.value_exact<std::int64_t>().value_or(0);
+            if (v < field.min || v > field.max) return between(field.min, field.max);
+            route.*member = static_cast<T>(v);
+            return {};
+          }
+        },
+        field.target);
   }
 
   void syntax_error(const toml::parse_error& error) {

@@ -730,3 +730,109 @@ TEST(DefaultFile, IsTheLocalDevGateway) {
 
 }  // namespace
 }  // namespace ventanilla::config
+
+// --- [[route]] tables ---------------------------------------------------------------------------
+
+namespace ventanilla::config {
+namespace {
+
+TEST(RouteTables, EveryKeyIsReadIntoItsRoute) {
+  const Config c = parse_ok(R"(
+[[route]]
+name = "twilio-gt"
+carrier = "twilio"
+path = "/v1/twilio/sms"
+secret_env = "VENTANILLA_TWILIO_AUTH_TOKEN"
+previous_secret_env = "VENTANILLA_TWILIO_OLD"
+if_secret_missing = "skip"
+public_url = "https://sms.example.org/v1/twilio/sms"
+trusted_proxies = "10.0.0.0/8"
+default_country = "GT"
+default_language = "es"
+sms_segments = 2
+encoding = "auto"
+conversation_timeout_s = 600
+
+[[route]]
+carrier = "kannel"
+path = "/v1/kannel/sms"
+secret_file = "/etc/ventanilla/kannel.secret"
+allow_from = "127.0.0.1/32"
+)");
+  ASSERT_EQ(c.routes.size(), 2u);
+  const RouteConfig& t = c.routes[0];
+  EXPECT_EQ(t.name, "twilio-gt");
+  EXPECT_EQ(t.carrier, "twilio");
+  EXPECT_EQ(t.secret_env, "VENTANILLA_TWILIO_AUTH_TOKEN");
+  EXPECT_EQ(t.previous_secret_env, "VENTANILLA_TWILIO_OLD");
+  EXPECT_EQ(t.if_secret_missing, "skip");
+  EXPECT_EQ(t.public_url, "https://sms.example.org/v1/twilio/sms");
+  EXPECT_EQ(t.default_country, "GT");
+  EXPECT_EQ(t.sms_segments, 2u);
+  EXPECT_EQ(t.encoding, "auto");
+  EXPECT_EQ(t.conversation_timeout_s, 600u);
+  EXPECT_EQ(t.line, 2u);
+  const RouteConfig& k = c.routes[1];
+  EXPECT_EQ(k.name, "kannel");  // defaults to the carrier
+  EXPECT_EQ(k.secret_file, "/etc/ventanilla/kannel.secret");
+  EXPECT_EQ(k.if_secret_missing, "fail");
+  EXPECT_EQ(k.sms_segments, 1u);
+  EXPECT_EQ(k.encoding, "gsm7");
+}
+
+struct RouteErrorCase {
+  const char* name;
+  const char* text;
+  const char* error;
+};
+
+class RouteErrors : public testing::TestWithParam<RouteErrorCase> {};
+
+TEST_P(RouteErrors, NameTheLineAndTheKey) {
+  EXPECT_EQ(errors_of(GetParam().text), GetParam().error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, RouteErrors,
+    testing::Values(
+        RouteErrorCase{"UnknownCarrier",
+                       "[[route]]\ncarrier = \"sms-r-us\"\npath = \"/x\"\nsecret_env = \"S\"\n",
+                       "t.toml:2: route.carrier: must be one of twilio, vonage, infobip, kannel, "
+                       "africastalking, generic"},
+        RouteErrorCase{"UnknownKey",
+                       "[[route]]\ncarrier = \"twilio\"\npath = \"/x\"\nsecret = \"hunter2\"\n",
+                       "t.toml:4: route.secret: unknown key"},
+        RouteErrorCase{"NoSecretSource", "[[route]]\ncarrier = \"twilio\"\npath = \"/x\"\n",
+                       "t.toml:1: route twilio: a secret is required (secret_env or secret_file)"},
+        RouteErrorCase{"NoCarrier", "[[route]]\npath = \"/x\"\nsecret_env = \"S\"\n",
+                       "t.toml:1: route: carrier is required"},
+        RouteErrorCase{
+            "BadEnvName",
+            "[[route]]\ncarrier = \"vonage\"\npath = \"/x\"\nsecret_env = \"my secret\"\n",
+            "t.toml:4: route.secret_env: must be an environment variable name (A-Z, "
+            "0-9, _)"},
+        RouteErrorCase{"SegmentsOutOfRange",
+                       "[[route]]\ncarrier = \"kannel\"\npath = \"/x\"\nsecret_env = \"S\"\n"
+                       "sms_segments = 11\n",
+                       "t.toml:5: route.sms_segments: must be between 1 and 10"},
+        RouteErrorCase{"DuplicatePath",
+                       "[[route]]\ncarrier = \"kannel\"\npath = \"/x\"\nsecret_env = \"S\"\n"
+                       "[[route]]\nname = \"k2\"\ncarrier = \"kannel\"\npath = \"/x\"\n"
+                       "secret_env = \"S\"\n",
+                       "t.toml:5: route k2: path /x already used by route kannel"},
+        RouteErrorCase{"DuplicateName",
+                       "[[route]]\ncarrier = \"kannel\"\npath = \"/x\"\nsecret_env = \"S\"\n"
+                       "[[route]]\ncarrier = \"kannel\"\npath = \"/y\"\nsecret_env = \"S\"\n",
+                       "t.toml:5: route kannel: name already used (line 1); give each route a "
+                       "unique name"},
+        RouteErrorCase{"NotAnArrayOfTables", "route = 1\n",
+                       "t.toml:1: route: expected [[route]] tables"},
+        RouteErrorCase{"BadSignature",
+                       "[[route]]\ncarrier = \"vonage\"\npath = \"/x\"\nsecret_env = \"S\"\n"
+                       "signature = \"sha3\"\n",
+                       "t.toml:5: route.signature: must be one of md5hash, md5, sha1, sha256, "
+                       "sha512"}),
+    case_name<RouteErrorCase>);
+
+}  // namespace
+}  // namespace ventanilla::config
