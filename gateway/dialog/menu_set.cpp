@@ -65,13 +65,17 @@ constexpr std::array<std::pair<std::string_view, NodeKind>, 10> kKinds{{
     {"end", NodeKind::kEnd},
 }};
 
-constexpr std::array<std::string_view, 16> kEngineMessages{
+constexpr std::array<std::string_view, 28> kEngineMessages{
     messages::kLanguageName,  messages::kNavBack,       messages::kNavHome,
     messages::kNavNext,       messages::kNavPrevious,   messages::kHintInvalid,
     messages::kErrorApology,  messages::kResumeTitle,   messages::kResumeContinue,
     messages::kResumeRestart, messages::kHubPhone,      messages::kHubHours,
     messages::kHubNoPhone,    messages::kHubUnverified, messages::kHubApproximate,
-    messages::kSmsFooter,
+    messages::kSmsFooter,     messages::kSmsStopped,    messages::kSmsStarted,
+    messages::kSmsHelp,       messages::kSmsErased,     messages::kSmsHubUsage,
+    messages::kSmsHubNone,    messages::kKeywordsStop,  messages::kKeywordsStart,
+    messages::kKeywordsHelp,  messages::kKeywordsMenu,  messages::kKeywordsErase,
+    messages::kKeywordsHub,
 };
 
 std::uint32_t line_of(const toml::node& node) { return node.source().begin.line; }

@@ -117,6 +117,20 @@ inline constexpr std::string_view kHubUnverified = "hub.unverified";
 inline constexpr std::string_view kHubApproximate = "hub.approximate";
 inline constexpr std::string_view kSmsFooter = "sms.footer";
 inline constexpr std::string_view kCountryPrefix = "country.";  // + ISO2
+// SMS: answers to keywords.
+inline constexpr std::string_view kSmsStopped = "sms.stopped";
+inline constexpr std::string_view kSmsStarted = "sms.started";
+inline constexpr std::string_view kSmsHelp = "sms.help";
+inline constexpr std::string_view kSmsErased = "sms.erased";
+inline constexpr std::string_view kSmsHubUsage = "sms.hub_usage";
+inline constexpr std::string_view kSmsHubNone = "sms.hub_none";
+// SMS keywords: space-separated words per language (dialog/keywords.hpp).
+inline constexpr std::string_view kKeywordsStop = "keywords.stop";
+inline constexpr std::string_view kKeywordsStart = "keywords.start";
+inline constexpr std::string_view kKeywordsHelp = "keywords.help";
+inline constexpr std::string_view kKeywordsMenu = "keywords.menu";
+inline constexpr std::string_view kKeywordsErase = "keywords.erase";
+inline constexpr std::string_view kKeywordsHub = "keywords.hub";
 }  // namespace messages
 
 class MenuSet;

@@ -150,6 +150,12 @@ send_sms = "Recibir por SMS"
 
 [sms]
 footer = "Ventanilla OIM"
+stopped = "No recibira mas SMS. Envie ALTA para volver."
+started = "Volvera a recibir SMS."
+help = "Envie MENU o CENTRO y su ciudad."
+erased = "Borramos sus datos."
+hub_usage = "Envie CENTRO y su ciudad."
+hub_none = "No encontramos esa ciudad."
 
 [country]
 title = "País"
@@ -192,6 +198,14 @@ opt_out = "No recibir más mensajes"
 
 [opted_out]
 text = "Listo. No le enviaremos más mensajes."
+
+[keywords]
+stop = "ALTO BAJA"
+start = "ALTA"
+help = "AYUDA"
+menu = "MENU INICIO"
+erase = "BORRAR"
+hub = "CENTRO"
 )";
 
 inline constexpr std::string_view kEnglish = R"([language]
@@ -225,6 +239,12 @@ send_sms = "Get it by SMS"
 
 [sms]
 footer = "Ventanilla IOM"
+stopped = "No more SMS. Send START to resume."
+started = "You will get SMS again."
+help = "Send MENU or HUB and your town."
+erased = "We deleted your data."
+hub_usage = "Send HUB and your town."
+hub_none = "We could not find that town."
 
 [country]
 title = "Country"
@@ -267,6 +287,14 @@ opt_out = "Stop messages"
 
 [opted_out]
 text = "Done. We will not send you more messages."
+
+[keywords]
+stop = "STOP"
+start = "START"
+help = "HELP"
+menu = "MENU"
+erase = "DELETE"
+hub = "HUB"
 )";
 
 inline std::vector<MenuFile> files() {
