@@ -182,4 +182,17 @@ PurgeReport purge_expired(Database& db, std::int64_t now_ms, std::int64_t keep_s
   return report;
 }
 
+std::int64_t erase_subscriber(Database& db, std::string_view subscriber) {
+  std::int64_t rows = 0;
+  for (const char* sql : {"DELETE FROM sessions WHERE subscriber = ?1",
+                          "DELETE FROM subscribers WHERE subscriber = ?1",
+                          "DELETE FROM outbox WHERE subscriber = ?1 AND status IN ('queued', 'retry')"}) {
+    auto stmt = db.cached(sql);
+    stmt->bind(1, subscriber);
+    stmt->run();
+    rows += db.changes();
+  }
+  return rows;
+}
+
 }  // namespace ventanilla::storage

@@ -112,4 +112,9 @@ struct PurgeReport {
 // Rows exactly at either limit are kept. The outbox and subscribers are not touched.
 PurgeReport purge_expired(Database& db, std::int64_t now_ms, std::int64_t keep_sessions_ms);
 
+// "BORRAR"/"DELETE": removes everything stored under `subscriber` — sessions, settings (language,
+// opt-out) and messages not yet sent. Stored replies are keyed by carrier message ids, not by
+// subscriber, and expire on their own. Returns the rows deleted.
+std::int64_t erase_subscriber(Database& db, std::string_view subscriber);
+
 }  // namespace ventanilla::storage
