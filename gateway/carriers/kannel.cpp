@@ -1,0 +1,348 @@
+#include "carriers/kannel.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+
+#include "carriers/form_body.hpp"
+
+namespace ventanilla::carriers {
+
+namespace {
+
+Error invalid(std::string detail) {
+  return make_error(ErrorCode::kInvalidArgument, "kannel", std::move(detail));
+}
+
+bool is_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool printable_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// ---- Charsets ---------------------------------------------------------------------------------
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Well-formed UTF-8 per RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    std::size_t extra = 0;
+    char32_t cp = 0;
+    char32_t min = 0;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      extra = 1, cp = b & 0x1Fu, min = 0x80;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      extra = 2, cp = b & 0x0Fu, min = 0x800;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      extra = 3, cp = b & 0x07u, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= extra) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (c & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+// UTF-16BE (what Kannel's UCS-2 MO carries; handsets do send astral characters such as emoji as
+// surrogate pairs) to UTF-8. An odd byte count or a lone surrogate is an error, not a '?': the
+// bytes were not what Kannel said they were.
+std::optional<std::string> utf16be_to_utf8(std::string_view bytes) {
+  if (bytes.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(bytes.size() * 3 / 2);
+  auto unit = [&](std::size_t i) {
+    return static_cast<char32_t>((static_cast<unsigned char>(bytes[i]) << 8) |
+                                 static_cast<unsigned char>(bytes[i + 1]));
+  };
+  for (std::size_t i = 0; i < bytes.size(); i += 2) {
+    const char32_t u = unit(i);
+    if (u >= 0xDC00 && u <= 0xDFFF) return std::nullopt;  // low surrogate first
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      if (i + 2 >= bytes.size()) return std::nullopt;
+      const char32_t low = unit(i + 2);
+      if (low < 0xDC00 || low > 0xDFFF) return std::nullopt;
+      append_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
+      i += 2;
+    } else {
+      append_utf8(out, u);
+    }
+  }
+  return out;
+}
+
+// Windows-1252 0x80..0x9F; the five bytes it leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) map
+// to the C1 control of the same value, as the WHATWG Encoding Standard does.
+constexpr std::array<char16_t, 32> kWindows1252High = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+std::string single_byte_to_utf8(std::string_view bytes, bool windows_1252) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    char32_t cp = b;
+    if (windows_1252 && b >= 0x80 && b <= 0x9F) cp = kWindows1252High[b - 0x80];
+    append_utf8(out, cp);
+  }
+  return out;
+}
+
+enum class Charset { kUtf8, kUtf16Be, kWindows1252, kLatin1, kBinary, kUnknown };
+
+Charset charset_named(std::string_view name) {
+  const std::string n = lower(trim(name));
+  if (n == "utf-8" || n == "utf8" || n == "gsm") return Charset::kUtf8;
+  if (n == "utf-16be" || n == "ucs-2" || n == "ucs2" || n == "ucs-2be") return Charset::kUtf16Be;
+  if (n == "windows-1252" || n == "cp1252") return Charset::kWindows1252;
+  if (n == "iso-8859-1" || n == "latin1" || n == "iso8859-1") return Charset::kLatin1;
+  if (n == "binary") return Charset::kBinary;
+  return Charset::kUnknown;
+}
+
+// The charset Kannel reports wins: with mo-recode it says WINDOWS-1252 or UTF-8 for what arrived
+// as UCS-2. Without one, the coding decides (§5.2: 0 7-bit, 1 8-bit, 2 UCS-2).
+Result<Charset> text_charset(std::optional<std::string_view> charset,
+                             std::optional<std::string_view> coding) {
+  if (charset && !trim(*charset).empty()) {
+    const Charset c = charset_named(*charset);
+    if (c == Charset::kUnknown) return invalid("charset: not supported");
+    if (c == Charset::kBinary) return invalid("coding: binary messages are not supported");
+    return c;
+  }
+  const std::string_view code = trim(coding.value_or(""));
+  if (code.empty() || code == "0") return Charset::kUtf8;
+  if (code == "2") return Charset::kUtf16Be;
+  if (code == "1") return invalid("coding: binary messages are not supported");
+  return invalid("coding: not 0, 1 or 2");
+}
+
+Result<std::string> decode_text(std::string_view bytes, Charset charset) {
+  switch (charset) {
+    case Charset::kUtf8:
+      if (!valid_utf8(bytes)) return invalid("text: not valid UTF-8");
+      return std::string(bytes);
+    case Charset::kUtf16Be: {
+      auto utf8 = utf16be_to_utf8(bytes);
+      if (!utf8) return invalid("text: not valid UTF-16BE");
+      return std::move(*utf8);
+    }
+    case Charset::kWindows1252:
+      return single_byte_to_utf8(bytes, /*windows_1252=*/true);
+    case Charset::kLatin1:
+      return single_byte_to_utf8(bytes, /*windows_1252=*/false);
+    case Charset::kBinary:
+    case Charset::kUnknown:
+      break;
+  }
+  return invalid("charset: not supported");
+}
+
+// ---- Senders ----------------------------------------------------------------------------------
+
+// National significant number lengths for the calling codes our routes serve (ITU-T E.164
+// national numbering plans). Panama (507) has 7-digit landlines but 8-digit mobiles, which is
+// what sends SMS.
+std::size_t national_length(std::string_view calling_code) {
+  struct Plan {
+    std::string_view code;
+    std::size_t digits;
+  };
+  static constexpr std::array<Plan, 9> kPlans = {{{"1", 10},
+                                                  {"52", 10},
+                                                  {"501", 7},
+                                                  {"502", 8},
+                                                  {"503", 8},
+                                                  {"504", 8},
+                                                  {"505", 8},
+                                                  {"506", 8},
+                                                  {"507", 8}}};
+  for (const auto& plan : kPlans)
+    if (plan.code == calling_code) return plan.digits;
+  return 0;
+}
+
+Result<privacy::PhoneNumber> parse_number(std::string_view number) {
+  auto parsed = privacy::PhoneNumber::parse(number);
+  if (!parsed) return invalid("from: not a phone number");  // never echo it
+  return std::move(*parsed);
+}
+
+Result<privacy::PhoneNumber> national_number(std::string_view national, std::string_view cc) {
+  std::string e164 = "+";
+  e164.append(cc);
+  e164.append(national);
+  return parse_number(e164);
+}
+
+// The message id: optional (post-url without %I in the query), but when present a printable token.
+Result<std::string> message_id(std::optional<std::string_view> id) {
+  if (!id || id->empty()) return std::string();
+  if (id->size() > KannelSms::kMaxIdBytes || !printable_ascii(*id))
+    return invalid(
+        fmt::format("id: not a printable id of at most {} characters", KannelSms::kMaxIdBytes));
+  return std::string(*id);
+}
+
+std::vector<InboundSms> one(InboundSms sms) {
+  std::vector<InboundSms> out;
+  out.push_back(std::move(sms));
+  return out;
+}
+
+// The value of the `charset` parameter of a Content-Type, or nullopt.
+std::optional<std::string_view> content_type_charset(std::string_view content_type) {
+  std::size_t semi = content_type.find(';');
+  while (semi != std::string_view::npos) {
+    content_type = content_type.substr(semi + 1);
+    semi = content_type.find(';');
+    const std::string_view param = trim(content_type.substr(0, semi));
+    const auto eq = param.find('=');
+    if (eq == std::string_view::npos || lower(trim(param.substr(0, eq))) != "charset") continue;
+    std::string_view value = trim(param.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    return value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<privacy::PhoneNumber> kannel_sender(std::string_view raw,
+                                           std::string_view default_calling_code) {
+  const std::string_view number = trim(raw);
+  if (number.empty()) return invalid("from: missing");
+  const bool international = number.front() == '+' || number.starts_with("00");
+  if (international || default_calling_code.empty() || !is_digits(number))
+    return parse_number(number);
+
+  std::string_view cc = default_calling_code;
+  if (cc.starts_with('+')) cc.remove_prefix(1);  // "+502" and "502" name the same code
+  if (cc.size() > 3 || !is_digits(cc) || cc.front() == '0')
+    return make_error(ErrorCode::kInternal, "kannel", "default_calling_code: not 1 to 3 digits");
+
+  // A national trunk prefix ("0" before the national number, as some links still report it).
+  const std::string_view national = number.front() == '0' ? number.substr(1) : number;
+  if (const std::size_t length = national_length(cc); length != 0) {
+    if (national.size() == length) return national_number(national, cc);
+    std::string e164 = "+";
+    e164.append(number);
+    return parse_number(e164);  // CC + national number, or an international number from elsewhere
+  }
+  if (number.starts_with(cc)) {
+    std::string e164 = "+";
+    e164.append(number);
+    return parse_number(e164);
+  }
+  return national_number(national, cc);
+}
+
+Result<void> KannelSms::verify(const WebhookRequest& /*request*/, const RouteAuth& /*auth*/) const {
+  return {};
+}
+
+Result<std::vector<InboundSms>> KannelSms::parse(const WebhookRequest& request,
+                                                 const RouteAuth& auth) const {
+  // Both modes may carry fields in the query (get-url all of them; post-url just id=%I).
+  auto query = FormFields::parse(request.query());
+  if (!query) return invalid(query.error().detail);
+
+  if (request.method == "GET") {
+    const auto from = query->get("from");
+    if (!from || trim(*from).empty()) return invalid("from: missing");
+    auto sender = kannel_sender(*from, auth.default_calling_code);
+    if (!sender) return sender.error();
+    const auto text_bytes = query->get("text");
+    if (!text_bytes) return invalid("text: missing");
+    auto charset = text_charset(query->get("charset"), query->get("coding"));
+    if (!charset) return charset.error();
+    auto text = decode_text(*text_bytes, *charset);
+    if (!text) return text.error();
+    auto id = message_id(query->get("id"));
+    if (!id) return id.error();
+    return one(InboundSms{std::move(*id), std::move(*sender),
+                          std::string(query->get("to").value_or("")), std::move(*text)});
+  }
+
+  if (request.method == "POST") {
+    const auto from = request.header("X-Kannel-From");
+    // Kannel leaves X-Kannel-From out unless the sms-service has send-sender = true.
+    if (!from || trim(*from).empty())
+      return invalid("X-Kannel-From: missing (send-sender = true?)");
+    auto sender = kannel_sender(*from, auth.default_calling_code);
+    if (!sender) return sender.error();
+    const std::string_view content_type = request.header("Content-Type").value_or("");
+    if (lower(trim(content_type.substr(0, content_type.find(';')))) == "application/octet-stream")
+      return invalid("coding: binary messages are not supported");
+    auto charset =
+        text_charset(content_type_charset(content_type), request.header("X-Kannel-Coding"));
+    if (!charset) return charset.error();
+    auto text = decode_text(request.body, *charset);
+    if (!text) return text.error();
+    auto id = message_id(query->get("id"));
+    if (!id) return id.error();
+    return one(InboundSms{std::move(*id), std::move(*sender),
+                          std::string(trim(request.header("X-Kannel-To").value_or(""))),
+                          std::move(*text)});
+  }
+  return invalid("method: not GET or POST");
+}
+
+WebhookReply KannelSms::reply(std::optional<std::string_view> text) const {
+  WebhookReply r;
+  r.status = 200;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::string(text.value_or(""));
+  return r;
+}
+
+}  // namespace ventanilla::carriers

@@ -1,0 +1,269 @@
+#include "carriers/vonage.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <cctype>
+#include <charconv>
+#include <optional>
+
+#include "carriers/form_body.hpp"
+#include "privacy/constant_time.hpp"
+
+namespace ventanilla::carriers {
+
+namespace {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+Error invalid(std::string detail) {
+  return make_error(ErrorCode::kInvalidArgument, "vonage", std::move(detail));
+}
+
+Error denied(std::string detail) {
+  return make_error(ErrorCode::kPermissionDenied, "vonage", std::move(detail));
+}
+
+std::optional<std::string_view> find(const Params& params, std::string_view name) noexcept {
+  for (const auto& [k, v] : params)
+    if (k == name) return std::string_view(v);
+  return std::nullopt;
+}
+
+// The media type of Content-Type, lowercased, without parameters or spaces.
+std::string media_type(const WebhookRequest& request) {
+  std::string_view type = request.header("Content-Type").value_or("");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
+  std::string lower(type);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
+// Vonage's JSON webhooks hold strings, and integers where a client library converted them;
+// anything else has no single spelling for the signed string, so it is refused.
+Result<Params> json_params(std::string_view body) {
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(body, ec);
+  if (ec) return invalid("body: not valid JSON");
+  const boost::json::object* object = doc.if_object();
+  if (!object) return invalid("body: not a JSON object");
+  if (object->size() > FormFields::kMaxFields)
+    return invalid(fmt::format("body: more than {} fields", FormFields::kMaxFields));
+  Params params;
+  params.reserve(object->size());
+  for (const auto& [key, value] : *object) {
+    std::string text;
+    if (const auto* s = value.if_string()) {
+      text.assign(s->data(), s->size());
+    } else if (const auto* i = value.if_int64()) {
+      text = std::to_string(*i);
+    } else if (const auto* u = value.if_uint64()) {
+      text = std::to_string(*u);
+    } else {
+      return invalid(fmt::format("field {}: not a string or an integer", std::string_view(key)));
+    }
+    params.emplace_back(std::string(key), std::move(text));
+  }
+  return params;
+}
+
+// Every parameter of the request, decoded, in the order received.
+Result<Params> request_params(const WebhookRequest& request) {
+  std::string_view source;
+  if (request.method == "GET") {
+    source = request.query();
+  } else if (request.method == "POST") {
+    if (media_type(request) == "application/json") return json_params(request.body);
+    source = request.body;
+  } else {
+    return invalid("method: not GET or POST");
+  }
+  auto form = FormFields::parse(source);
+  if (!form) return invalid(form.error().detail);
+  return form->fields();
+}
+
+Result<std::int64_t> unix_seconds(std::string_view s) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (s.empty() || s.front() == '-' || ec != std::errc() || end != s.data() + s.size())
+    return denied("timestamp: not Unix seconds");
+  return value;
+}
+
+// A small unsigned decimal (no sign, no spaces); nullopt otherwise.
+std::optional<std::uint32_t> small_number(std::string_view s) {
+  std::uint32_t value = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return value;
+}
+
+bool printable_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+std::string hex(const unsigned char* bytes, std::size_t size, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 0x0F];
+  }
+  return out;
+}
+
+const EVP_MD* hmac_digest(VonageSignatureMethod method) {
+  switch (method) {
+    case VonageSignatureMethod::kMd5:
+      return EVP_md5();
+    case VonageSignatureMethod::kSha1:
+      return EVP_sha1();
+    case VonageSignatureMethod::kSha256:
+      return EVP_sha256();
+    case VonageSignatureMethod::kSha512:
+      return EVP_sha512();
+    case VonageSignatureMethod::kMd5Hash:
+      break;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<VonageSignatureMethod> vonage_signature_method(std::string_view name) noexcept {
+  if (name == "md5hash") return VonageSignatureMethod::kMd5Hash;
+  if (name == "md5") return VonageSignatureMethod::kMd5;
+  if (name == "sha1") return VonageSignatureMethod::kSha1;
+  if (name == "sha256") return VonageSignatureMethod::kSha256;
+  if (name == "sha512") return VonageSignatureMethod::kSha512;
+  return std::nullopt;
+}
+
+std::string vonage_signature(const Params& params, std::string_view secret,
+                             VonageSignatureMethod method) {
+  std::vector<const std::pair<std::string, std::string>*> sorted;
+  sorted.reserve(params.size());
+  for (const auto& p : params)
+    if (p.first != "sig") sorted.push_back(&p);
+  // std::string compares as unsigned bytes: "message-timestamp" sorts before "messageId".
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::string signed_string;
+  for (const auto* p : sorted) {
+    signed_string += '&';
+    signed_string += p->first;
+    signed_string += '=';
+    for (char c : p->second) signed_string += (c == '&' || c == '=') ? '_' : c;
+  }
+
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  if (method == VonageSignatureMethod::kMd5Hash) {
+    signed_string.append(secret);
+    if (EVP_Digest(signed_string.data(), signed_string.size(), digest.data(), &size, EVP_md5(),
+                   nullptr) != 1)
+      return {};
+    return hex(digest.data(), size, /*upper=*/false);
+  }
+  if (HMAC(hmac_digest(method), secret.data(), static_cast<int>(secret.size()),
+           reinterpret_cast<const unsigned char*>(signed_string.data()), signed_string.size(),
+           digest.data(), &size) == nullptr)
+    return {};
+  return hex(digest.data(), size, /*upper=*/true);
+}
+
+Result<void> VonageSms::verify(const WebhookRequest& request, const RouteAuth& auth) const {
+  auto params = request_params(request);
+  if (!params) return params.error();
+  const auto sig = find(*params, "sig");
+  if (!sig) {
+    if (require_signature_) return denied("sig: missing");
+    return {};
+  }
+  bool matched = false;
+  for (const auto& secret : auth.secrets) {
+    if (secret.empty()) continue;  // an empty secret would let anyone sign
+    const std::string expected = vonage_signature(*params, secret, method_);
+    // No early exit: every configured secret costs the same time whether or not one matched.
+    matched = privacy::constant_time_equal(expected, *sig) || matched;
+  }
+  if (!matched) return denied("sig: does not match");
+
+  // The signature covers `timestamp`, so only now is it worth reading.
+  const auto timestamp = find(*params, "timestamp");
+  if (!timestamp) return denied("timestamp: missing");
+  auto sent = unix_seconds(*timestamp);
+  if (!sent) return sent.error();
+  const std::int64_t skew = auth.now_s > *sent ? auth.now_s - *sent : *sent - auth.now_s;
+  if (skew > auth.timestamp_window.count())
+    return denied(fmt::format("timestamp: outside the {} s window", auth.timestamp_window.count()));
+  return {};
+}
+
+Result<std::vector<InboundSms>> VonageSms::parse(const WebhookRequest& request,
+                                                 const RouteAuth& /*auth*/) const {
+  auto params = request_params(request);
+  if (!params) return params.error();
+
+  const auto msisdn = find(*params, "msisdn");
+  if (!msisdn || msisdn->empty()) return invalid("msisdn: missing");
+  auto from = privacy::PhoneNumber::parse(*msisdn);
+  if (!from) return invalid("msisdn: not an international number");  // never echo it
+
+  const auto message_id = find(*params, "messageId");
+  if (!message_id || message_id->empty()) return invalid("messageId: missing");
+  if (message_id->size() > kMaxMessageIdBytes || !printable_ascii(*message_id))
+    return invalid(
+        fmt::format("messageId: not a printable id of at most {} characters", kMaxMessageIdBytes));
+
+  // `type` is always sent; a missing one is read as plain text rather than refusing a migrant.
+  const std::string_view type = find(*params, "type").value_or("text");
+  if (type == "binary") return invalid("type: binary messages are not supported");
+  if (type != "text" && type != "unicode") return invalid("type: not text, unicode or binary");
+  const auto text = find(*params, "text");
+  if (!text) return invalid("text: missing");
+
+  InboundSms sms{std::string(*message_id), std::move(*from),
+                 std::string(find(*params, "to").value_or("")), std::string(*text)};
+
+  const auto concat = find(*params, "concat");
+  const auto ref = find(*params, "concat-ref");
+  const auto total = find(*params, "concat-total");
+  const auto part = find(*params, "concat-part");
+  if (concat == "true" || ref || total || part) {
+    if (!ref || ref->empty()) return invalid("concat-ref: missing");
+    if (!printable_ascii(*ref) || ref->size() > kMaxMessageIdBytes)
+      return invalid("concat-ref: not a printable reference");
+    if (!total) return invalid("concat-total: missing");
+    const auto n = small_number(*total);
+    if (!n || *n < 2 || *n > kMaxConcatParts)
+      return invalid(fmt::format("concat-total: not a number from 2 to {}", kMaxConcatParts));
+    if (!part) return invalid("concat-part: missing");
+    const auto i = small_number(*part);
+    if (!i || *i < 1 || *i > *n) return invalid("concat-part: not a number from 1 to concat-total");
+    sms.part = InboundSms::Part{std::string(*ref), *n, *i};
+  }
+
+  std::vector<InboundSms> out;
+  out.push_back(std::move(sms));
+  return out;
+}
+
+WebhookReply VonageSms::reply(std::optional<std::string_view> /*text*/) const {
+  WebhookReply r;
+  r.status = 200;
+  r.body.clear();
+  return r;
+}
+
+}  // namespace ventanilla::carriers
