@@ -278,9 +278,20 @@ Content build_content(const Context& ctx, const State& state) {
   return c;
 }
 
+// The screens on the way from start to home (language, country): "home" is not offered there,
+// so going back to them shows them exactly as they were first shown.
+bool on_path_to_home(const MenuSet& m, std::string_view node) {
+  NodeIndex n = m.start();
+  for (std::size_t guard = 0; n != kNoNode && n != m.home() && guard < kMaxHistory; ++guard) {
+    if (m.node(n).id == node) return true;
+    n = m.node(n).next;
+  }
+  return false;
+}
+
 bool can_go_home(const MenuSet& m, const State& s) {
   return !s.resume_offered && !s.country.empty() && m.home() != kNoNode &&
-         s.node != m.node(m.home()).id;
+         s.node != m.node(m.home()).id && !on_path_to_home(m, s.node);
 }
 
 struct Rendered {

@@ -94,10 +94,20 @@ UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& ctx,
                                ? detect_country(ctx.directory, input.network_code, *input.phone,
                                                 settings.default_country)
                                : settings.default_country;
-    state = dialog::new_session(ctx.menus, settings_row.language.value_or(""), detected);
+    // A shortcut string (*123*1*2#) means the same for every caller: it walks from the first
+    // screen, whether or not a language is remembered.
+    state = dialog::new_session(ctx.menus, tokens.empty() ? settings_row.language.value_or("") : "",
+                                detected);
+    // The same session id after our timeout: its text still carries the inputs the old session
+    // consumed, and replaying them from a new start would land the caller on screens they never
+    // chose. Show the start (or the resume offer) and consume them.
+    const bool expired_same_session = session.has_value();
     // A caller who dropped out mid-walk (network lost, timeout) is offered to continue — but
     // not when they dialled a shortcut string, which says where they want to go.
-    if (tokens.empty()) {
+    if (tokens.empty() || expired_same_session) {
+      if (expired_same_session) {
+        state = dialog::new_session(ctx.menus, settings_row.language.value_or(""), detected);
+      }
       const std::int64_t since = now_ms - settings.resume_window.count();
       std::optional<storage::StoredSession> previous;
       if (session && !session->ended && session->updated_ms >= since) {
@@ -115,7 +125,7 @@ UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& ctx,
         storage::end_session(db, previous->carrier, previous->session_key);
       }
     }
-    consumed = 0;
+    consumed = expired_same_session ? static_cast<std::int64_t>(tokens.size()) : 0;
   }
 
   // New inputs: those after the ones already consumed. A carrier that sends only the last input

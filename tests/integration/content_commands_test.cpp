@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <string>
 
 #include "support/raw_http.hpp"
@@ -75,11 +74,13 @@ TEST(ContentCheck, ShippedContentPassesEveryScreenInEveryLanguage) {
   const RunResult r = run_ventanilla(check_args(dir, kMenus), std::chrono::seconds(60));
   ASSERT_TRUE(r.status.success()) << describe(r);
   EXPECT_NE(r.out.find("5 languages"), std::string::npos) << r.out;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"((\d+) screens checked: 0 error\(s\))")))
-      << r.out;
+  // "..., 1409 screens checked: 0 error(s), 0 warning(s)" (no std::regex: GCC 12 under the asan
+  // flags warns inside <regex>).
+  const auto at = r.out.find(" screens checked: 0 error(s)");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const auto start = r.out.rfind(' ', at - 1) + 1;
   // Every node in five languages and six countries, every page: well over a thousand screens.
-  EXPECT_GT(std::stoul(m[1]), 1000u) << r.out;
+  EXPECT_GT(std::stoul(r.out.substr(start, at - start)), 1000u) << r.out;
 }
 
 TEST(ContentCheck, StructuralProblemsAreReportedWithFileAndLine) {
