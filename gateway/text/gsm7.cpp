@@ -2,6 +2,9 @@
 
 #include <utf8proc.h>
 
+#include <array>
+#include <cstdint>
+
 namespace ventanilla::text {
 namespace {
 
@@ -14,13 +17,28 @@ static_assert(kBasic.size() == 128);
 
 constexpr std::u32string_view kExtension = U"\f^{}\\[~]|€";
 
+// Septets per code point below kTableSize (Latin, Greek: every GSM character but €), built once
+// from the tables above: the hot path of every screen measurement is one array read.
+constexpr std::size_t kTableSize = 0x400;
+
+constexpr std::array<std::uint8_t, kTableSize> make_septet_table() {
+  std::array<std::uint8_t, kTableSize> table{};
+  for (const char32_t cp : kBasic) {
+    if (cp < kTableSize && cp != U'\x1B') table[cp] = 1;
+  }
+  for (const char32_t cp : kExtension) {
+    if (cp < kTableSize) table[cp] = 2;
+  }
+  return table;
+}
+
+constexpr std::array<std::uint8_t, kTableSize> kSeptets = make_septet_table();
+
 }  // namespace
 
 std::size_t gsm7_septets(char32_t cp) noexcept {
-  if (cp == U'\x1B') return 0;
-  if (kBasic.find(cp) != std::u32string_view::npos) return 1;
-  if (kExtension.find(cp) != std::u32string_view::npos) return 2;
-  return 0;
+  if (cp < kTableSize) return kSeptets[cp];
+  return cp == U'€' ? 2 : 0;
 }
 
 bool is_gsm7(std::u32string_view text) noexcept {
@@ -36,6 +54,14 @@ std::optional<std::size_t> septet_count(std::string_view utf8) noexcept {
   std::size_t total = 0;
   std::size_t i = 0;
   while (i < utf8.size()) {
+    const auto byte = static_cast<unsigned char>(utf8[i]);
+    if (byte < 0x80) {  // ASCII: no decoding needed
+      const std::size_t s = kSeptets[byte];
+      if (s == 0) return std::nullopt;
+      total += s;
+      ++i;
+      continue;
+    }
     utf8proc_int32_t cp = 0;
     const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data() + i);
     const auto n = utf8proc_iterate(p, static_cast<utf8proc_ssize_t>(utf8.size() - i), &cp);

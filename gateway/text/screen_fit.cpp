@@ -1,5 +1,7 @@
 #include "text/screen_fit.hpp"
 
+#include <array>
+#include <cstdint>
 #include <string>
 
 #include "text/gsm7.hpp"
@@ -30,35 +32,66 @@ std::size_t sequence_length(std::string_view text, std::size_t i) noexcept {
 
 }  // namespace
 
+namespace {
+
+// Septets a code point costs once transliterated for GSM-7 (á → a: 1; œ → oe: 2; a combining
+// mark: 0). Transliteration maps code point by code point, so the cost of a text is the sum of
+// these; the table covers Latin and Greek, computed once with the real transliteration.
+constexpr char32_t kTranslitTableSize = 0x400;
+
+std::size_t transliterated_septets_slow(char32_t cp) {
+  std::string one;
+  append_utf8(one, cp);
+  return septet_count(transliterate_gsm7(one)).value_or(1);
+}
+
+std::size_t transliterated_septets(char32_t cp) {
+  static const std::array<std::uint8_t, kTranslitTableSize> table = [] {
+    std::array<std::uint8_t, kTranslitTableSize> t{};
+    for (char32_t c = 0; c < kTranslitTableSize; ++c) {
+      t[c] = static_cast<std::uint8_t>(transliterated_septets_slow(c));
+    }
+    return t;
+  }();
+  return cp < kTranslitTableSize ? table[cp] : transliterated_septets_slow(cp);
+}
+
+}  // namespace
+
+// One pass, no allocation for Latin text: this runs for every word of every screen.
 TextCost text_cost(std::string_view utf8) {
   TextCost cost;
-  bool ascii_gsm = true;
-  for (const char c : utf8) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80) {
-      ascii_gsm = false;
-      break;
-    }
-  }
-  if (ascii_gsm) {
-    // The common case (menus after transliteration, digits, ASCII names): one pass, no copies.
-    for (const char c : utf8) {
-      const std::size_t septets = gsm7_septets(static_cast<unsigned char>(c));
-      if (septets == 0) {
-        cost.gsm7_native = false;
-        cost.gsm7_septets += 1;  // transliterated to '?' or a one-septet look-alike
-      } else {
-        cost.gsm7_septets += septets;
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    const auto byte = static_cast<unsigned char>(utf8[i]);
+    char32_t cp = 0;
+    std::size_t n = 1;
+    if (byte < 0x80) {
+      cp = byte;
+    } else {
+      n = sequence_length(utf8, i);
+      if (n == 1) {
+        // An invalid byte goes out as '?': one septet, one unit, GSM-7 as written.
+        cost.gsm7_septets += 1;
+        cost.ucs2_units += 1;
+        ++i;
+        continue;
       }
-      cost.ucs2_units += 1;
+      cp = static_cast<unsigned char>(utf8[i]) & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+      for (std::size_t k = 1; k < n; ++k) {
+        cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
+      }
     }
-    if (!cost.gsm7_native) cost.gsm7_septets = apply_policy(utf8, EncodingPolicy::kGsm7).units;
-    return cost;
+    const std::size_t native = gsm7_septets(cp);
+    if (native > 0) {
+      cost.gsm7_septets += native;
+    } else {
+      cost.gsm7_native = false;
+      cost.gsm7_septets += transliterated_septets(cp);
+    }
+    cost.ucs2_units += cp >= 0x10000 ? 2 : 1;
+    i += n;
   }
-  const auto native = septet_count(utf8);
-  cost.gsm7_native = native.has_value();
-  cost.gsm7_septets = native ? *native : apply_policy(utf8, EncodingPolicy::kGsm7).units;
-  cost.ucs2_units = utf16_units(utf8);
   return cost;
 }
 
