@@ -31,86 +31,17 @@ esac
 repo_root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
 cd "$repo_root"
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=tests/bench/lib.sh
+source tests/bench/lib.sh
 
-for tool in wrk curl python3 g++ cmake; do
-  command -v "$tool" >/dev/null || die "$tool not found; run deploy/install-deps.sh as root"
-done
-
-out_dir=build/bench
-mkdir -p "$out_dir"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ventanilla-bench.XXXXXX")
-
-pids=()
-# shellcheck disable=SC2317  # called from the EXIT trap
-cleanup() {
-  local pid i
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    # ventanilla drains on SIGTERM; nothing is in flight here, so 10 s is generous.
-    for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
+require_tools wrk curl python3 g++ cmake
+bench_setup
 
 # --- build ---------------------------------------------------------------------------------------
-if ((self_test == 0)); then
-  log "building the release preset (log: $out_dir/build-release.log)"
-  cmake --workflow --preset release >"$out_dir/build-release.log" 2>&1 ||
-    { tail -n 40 "$out_dir/build-release.log" >&2; die "release build failed"; }
-  [[ -x build/release/ventanilla ]] || die "build/release/ventanilla missing after the build"
-fi
-
-baseline_bin=$out_dir/baseline_server
-baseline_src=tests/bench/baseline_server.cpp
-if [[ ! -x "$baseline_bin" || "$baseline_src" -nt "$baseline_bin" ]]; then
-  log "compiling $baseline_src -> $baseline_bin"
-  # Same optimisation intent as the release preset (NDEBUG, optimised) and the same Asio define as
-  # the gateway, so the comparison is about the code, not the flags.
-  g++ -O2 -std=c++20 -DNDEBUG -DBOOST_ASIO_NO_DEPRECATED -Wall -Wextra -pthread \
-    "$baseline_src" -o "$baseline_bin"
-fi
+((self_test)) || build_release
+build_baseline
 
 # --- servers -------------------------------------------------------------------------------------
-free_port() {
-  python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
-
-# start_server NAME PORT CMD... : starts CMD in the background, logs to build/bench/NAME.log, and
-# waits until GET /healthz answers 2xx.
-start_server() {
-  local name=$1 port=$2 pid deadline
-  shift 2
-  "$@" >"$out_dir/$name.log" 2>&1 &
-  pid=$!
-  pids+=("$pid")
-  eval "pid_$name=$pid"
-  deadline=$((SECONDS + STARTUP_TIMEOUT))
-  until curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 20 "$out_dir/$name.log" >&2
-      die "$name exited during start-up (log: $out_dir/$name.log)"
-    fi
-    ((SECONDS < deadline)) || die "$name: /healthz not answering after ${STARTUP_TIMEOUT}s"
-    sleep 0.2
-  done
-  log "$name up on 127.0.0.1:$port (pid $pid)"
-}
-
 baseline_port=$(free_port)
 start_server baseline "$baseline_port" "$baseline_bin" "$baseline_port" "$IO_THREADS"
 
@@ -126,25 +57,6 @@ else
 fi
 
 # --- measure -------------------------------------------------------------------------------------
-# wrk prints latencies as 850.00us / 1.23ms / 1.02s; convert to ms.
-parse_wrk() {
-  awk '
-    function ms(v) {
-      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-      if (v ~ /m$/)  return substr(v, 1, length(v) - 1) * 60000
-      if (v ~ /s$/)  return substr(v, 1, length(v) - 1) * 1000
-      return -1
-    }
-    /^Requests\/sec:/ { rps = $2 }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    /Non-2xx or 3xx responses:/ { non2xx = $NF }
-    /Socket errors:/ { gsub(",", ""); errors = $4 + $6 + $8 + $10 }
-    END { printf "%s %.3f %.3f %d %d\n", rps, p50, p99, non2xx, errors }
-  ' "$1"
-}
-
 # run_wrk NAME PORT SECONDS OUTFILE
 run_wrk() {
   local name=$1 port=$2 secs=$3 out=$4 pid_var="pid_$1"
