@@ -22,6 +22,7 @@
 #include "app/data_commands.hpp"
 #include "app/directory_commands.hpp"
 #include "app/menu_files.hpp"
+#include "app/sms_routes.hpp"
 #include "app/ussd_route.hpp"
 #include "common/logging.hpp"
 #include "config/config.hpp"
@@ -169,7 +170,7 @@ void render_storage_metrics(std::string& out, const StorageMetrics& m,
 http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
                           const std::optional<http::ServerMetrics>& server_metrics,
                           StorageMetrics& storage_metrics, const UssdRouteMetrics& ussd_metrics,
-                          Clock::time_point started) {
+                          const SmsRouteMetrics& sms_metrics, Clock::time_point started) {
   http::Router router;
   router.add({.name = "healthz",
               .path = "/healthz",
@@ -206,12 +207,13 @@ http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
        .path = "/metrics",
        .methods = {Method::kGet},
        .handler = http::SyncHandler([&writer, &server_metrics, &storage_metrics, &ussd_metrics,
-                                     started](const HttpRequest&, RequestContext&) {
+                                     &sms_metrics, started](const HttpRequest&, RequestContext&) {
          std::string out;
          out.reserve(16 * 1024);
          if (server_metrics) server_metrics->render(out);
          render_storage_metrics(out, storage_metrics, writer.stats());
          ussd_metrics.render(out);
+         sms_metrics.render(out);
          out += "# HELP ventanilla_uptime_seconds Seconds since start.\n";
          out += "# TYPE ventanilla_uptime_seconds gauge\n";
          fmt::format_to(std::back_inserter(out), "ventanilla_uptime_seconds {:.0f}\n",
@@ -367,12 +369,23 @@ int run_serve(const CommandLine& cl) {
   // of: the handler sees them through an optional filled right after the table is built.
   std::optional<http::ServerMetrics> server_metrics;
   UssdRouteMetrics ussd_metrics;
-  http::Router router =
-      build_router(writer, readiness, server_metrics, storage_metrics, ussd_metrics, started);
+  SmsRouteMetrics sms_metrics;
+  http::Router router = build_router(writer, readiness, server_metrics, storage_metrics,
+                                     ussd_metrics, sms_metrics, started);
   if (cfg->ussd.enabled) {
     router.add(make_ussd_route(
         *cfg, {writer, content, *pseudonymizer, ussd_metrics, logging::get("ussd")}));
   }
+  // An enabled route whose secret is missing stops start-up here, naming the route and the key,
+  // instead of answering 403 to every carrier request later.
+  auto sms_routes =
+      make_sms_routes(*cfg, {writer, content, *pseudonymizer, sms_metrics, logging::get("sms")});
+  if (!sms_routes) {
+    log->error("{}", sms_routes.error().message());
+    writer.stop();
+    return kExitUsage;
+  }
+  for (auto& route : *sms_routes) router.add(std::move(route));
   server_metrics.emplace(router.route_names());
 
   net::io_context io(static_cast<int>(cfg->server.io_threads));

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "carriers/form_body.hpp"
+#include "text/gsm7.hpp"
 
 namespace ventanilla::carriers {
 
@@ -342,6 +343,12 @@ WebhookReply KannelSms::reply(std::optional<std::string_view> text) const {
   r.status = 200;
   r.content_type = "text/plain; charset=utf-8";
   r.body = std::string(text.value_or(""));
+  // Kannel sends a text/plain reply as GSM 7-bit, where á and ó become '?'. A reply that is not
+  // GSM-7 (a route whose policy allows UCS-2) asks for UCS-2; Kannel converts from the charset.
+  // Needs accept-x-kannel-headers = true (deploy/kannel/smsbox-service.conf.example).
+  if (!r.body.empty() && !text::is_gsm7(std::string_view(r.body))) {
+    r.headers.emplace_back("X-Kannel-Coding", "2");
+  }
   return r;
 }
 

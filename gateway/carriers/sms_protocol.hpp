@@ -74,6 +74,7 @@ struct WebhookReply {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. X-Kannel-Coding
 };
 
 class SmsProtocol {

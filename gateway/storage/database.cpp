@@ -104,6 +104,10 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
     pragmas += to_string(options.synchronous);
     pragmas += ";\nPRAGMA foreign_keys=ON;\nPRAGMA secure_delete=ON;\nPRAGMA wal_autocheckpoint=";
     pragmas += std::to_string(options.wal_autocheckpoint_pages);
+    // A page cache big enough for the hot tables (sessions, stored replies, subscribers) keeps
+    // each hop's reads out of the kernel: the default 2 MiB made every hop pread WAL pages.
+    pragmas += ";\nPRAGMA cache_size=-";
+    pragmas += std::to_string(options.cache_kib);
     db.exec(pragmas);
   } catch (const SqliteError& e) {
     return to_error(e, path);

@@ -31,6 +31,7 @@ struct OpenOptions {
   Synchronous synchronous = Synchronous::kFull;
   std::uint32_t busy_timeout_ms = 5'000;
   std::uint32_t wal_autocheckpoint_pages = 1'000;
+  std::uint32_t cache_kib = 32 * 1024;  // per connection (PRAGMA cache_size)
   // Opens with SQLITE_OPEN_READONLY: no directory or file is created and journal_mode is only
   // checked, not set.
   bool read_only = false;

@@ -1,0 +1,256 @@
+#include "app/sms_routes.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "carriers/protocol_factory.hpp"
+#include "inbound/sms_message.hpp"
+#include "privacy/constant_time.hpp"
+#include "storage/async_write.hpp"
+
+namespace ventanilla::app {
+
+namespace {
+
+namespace net = boost::asio;
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+text::EncodingPolicy policy(std::string_view name) {
+  if (name == "ucs2") return text::EncodingPolicy::kUcs2;
+  if (name == "auto") return text::EncodingPolicy::kAuto;
+  return text::EncodingPolicy::kGsm7;
+}
+
+Error route_error(const config::RouteConfig& r, std::string detail) {
+  return make_error(ErrorCode::kInvalidArgument, "route " + r.name, std::move(detail));
+}
+
+// A secret file must be private like the pseudonymization key: a world-readable secret is a
+// published one.
+Result<std::string> read_secret_file(const config::RouteConfig& r) {
+  struct stat st {};
+  if (::stat(r.secret_file.c_str(), &st) != 0)
+    return route_error(r, fmt::format("secret_file {} does not exist", r.secret_file));
+  if ((st.st_mode & 077) != 0)
+    return route_error(r, fmt::format("secret_file {} is readable by others (mode {:o}); chmod 600",
+                                      r.secret_file, st.st_mode & 0777));
+  std::ifstream in(r.secret_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string secret = ss.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.empty()) return route_error(r, fmt::format("secret_file {} is empty", r.secret_file));
+  return secret;
+}
+
+}  // namespace
+
+void SmsRouteMetrics::render(std::string& out) const {
+  auto counter = [&out](std::string_view name, std::string_view help, std::uint64_t value) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help,
+                   name, name, value);
+  };
+  counter("ventanilla_sms_messages_total", "Inbound SMS handled.", messages.load());
+  counter("ventanilla_sms_replayed_total", "Inbound SMS answered from a stored reply (retries).",
+          replayed.load());
+  counter("ventanilla_sms_rejected_total", "SMS webhooks with a bad secret or signature.",
+          rejected.load());
+  counter("ventanilla_sms_malformed_total", "Malformed SMS webhooks (400).", malformed.load());
+  counter("ventanilla_sms_failed_total", "SMS webhooks not committed (503).", failed.load());
+  counter("ventanilla_sms_queued_total", "SMS queued in the outbox from inbound SMS.",
+          queued.load());
+}
+
+Result<std::vector<std::string>> resolve_route_secrets(const config::RouteConfig& r) {
+  std::vector<std::string> secrets;
+  if (!r.secret_file.empty()) {
+    auto s = read_secret_file(r);
+    if (!s) return s.error();
+    secrets.push_back(std::move(*s));
+  } else {
+    const char* value = std::getenv(r.secret_env.c_str());
+    if (value == nullptr || *value == '\0')
+      return make_error(ErrorCode::kNotFound, "route " + r.name,
+                        fmt::format("secret_env {} is not set", r.secret_env));
+    secrets.emplace_back(value);
+  }
+  if (!r.previous_secret_env.empty()) {
+    if (const char* old = std::getenv(r.previous_secret_env.c_str()); old != nullptr && *old)
+      secrets.emplace_back(old);
+  }
+  for (const auto& s : secrets) {
+    if (s.size() < 16 && carriers::uses_capability_path(r.carrier))
+      return route_error(r,
+                         "a capability secret needs at least 16 characters (128 bits "
+                         "recommended: openssl rand -hex 16)");
+  }
+  return secrets;
+}
+
+Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, SmsRouteDeps deps) {
+  std::vector<http::Route> routes;
+  for (const auto& r : config.routes) {
+    if (!r.enabled) continue;
+    auto secrets = resolve_route_secrets(r);
+    if (!secrets) {
+      if (secrets.error().code == ErrorCode::kNotFound && r.if_secret_missing == "skip") {
+        deps.log->info("route {} off: {}", r.name, secrets.error().detail);
+        continue;
+      }
+      return secrets.error();
+    }
+    auto protocol = carriers::make_sms_protocol(r.carrier, r.signature);
+    if (!protocol) return route_error(r, protocol.error().detail);
+
+    struct Shared {
+      explicit Shared(SmsRouteDeps d) : deps(std::move(d)) {}
+      SmsRouteDeps deps;
+      config::RouteConfig route;
+      std::vector<std::string> secrets;
+      std::unique_ptr<carriers::SmsProtocol> protocol;
+      inbound::SmsRouteSettings settings;
+      bool capability = false;
+      std::atomic<bool> warned_rebuilt_url{false};
+    };
+    auto shared = std::make_shared<Shared>(deps);
+    shared->route = r;
+    shared->secrets = std::move(*secrets);
+    shared->protocol = std::move(*protocol);
+    shared->capability = carriers::uses_capability_path(r.carrier);
+    auto& st = shared->settings;
+    st.route = r.name;
+    st.policy = policy(r.encoding);
+    st.segments = r.sms_segments;
+    st.replies_inline = shared->protocol->replies_inline();
+    st.conversation_timeout = std::chrono::seconds(r.conversation_timeout_s);
+    st.default_country = r.default_country;
+    st.default_language = r.default_language;
+
+    auto handler = [shared](const http::HttpRequest& request,
+                            http::RequestContext& rc) -> net::awaitable<http::HttpResponse> {
+      Shared& s = *shared;
+      if (s.capability) {
+        const std::string_view path = request.path();
+        const std::string_view secret = path.substr(std::min(path.size(), s.route.path.size() + 1));
+        bool ok = false;
+        for (const auto& candidate : s.secrets)
+          ok = privacy::constant_time_equal(secret, candidate) || ok;
+        if (!ok) {
+          ++s.deps.metrics.rejected;
+          co_return http::HttpResponse::text(404, "not found\n");
+        }
+      }
+      const carriers::WebhookRequest webhook{http::to_string(request.method()), request.target(),
+                                             request.headers(), request.body()};
+      carriers::RouteAuth auth;
+      auth.secrets = s.secrets;
+      auth.now_s = epoch_ms() / 1000;
+      auth.public_url = s.route.public_url;
+      if (auth.public_url.empty()) {
+        // Local use only: rebuild what the carrier signed from Host and path, over http.
+        auth.public_url = fmt::format("http://{}{}", request.header("Host").value_or("localhost"),
+                                      request.path());
+        if (!s.warned_rebuilt_url.exchange(true)) {
+          s.deps.log->warn(
+              "route {}: no public_url; signatures are checked against the URL "
+              "rebuilt from Host (behind a proxy, set public_url)",
+              s.route.name);
+        }
+      }
+      const auto directory = s.deps.content.directory();
+      const auto menus = s.deps.content.menus();
+      if (directory != nullptr) {
+        if (const auto* c = directory->country(s.route.default_country))
+          auth.default_calling_code = c->calling_code;
+      }
+      if (auto verified = s.protocol->verify(webhook, auth); !verified) {
+        // A request too broken to check (bad JSON, a repeated field) is malformed, not forged.
+        const bool malformed = verified.error().code == ErrorCode::kInvalidArgument;
+        ++(malformed ? s.deps.metrics.malformed : s.deps.metrics.rejected);
+        s.deps.log->warn("{} route {}: {}: {}", rc.request_id, s.route.name,
+                         malformed ? "malformed" : "rejected", verified.error().detail);
+        co_return malformed ? http::HttpResponse::text(400, verified.error().detail + "\n")
+                            : http::HttpResponse::text(403, "forbidden\n");
+      }
+      auto messages = s.protocol->parse(webhook, auth);
+      if (!messages) {
+        ++s.deps.metrics.malformed;
+        s.deps.log->warn("{} route {}: {}", rc.request_id, s.route.name, messages.error().detail);
+        co_return http::HttpResponse::text(400, messages.error().detail + "\n");
+      }
+      if (menus == nullptr || directory == nullptr) {
+        ++s.deps.metrics.failed;
+        co_return http::HttpResponse::text(503, "content not loaded\n");
+      }
+      struct Work {
+        std::vector<privacy::SubscriberId> subscribers;
+        std::vector<inbound::SmsOutcome> outcomes;
+      };
+      auto work = std::make_shared<Work>();
+      for (const auto& m : *messages)
+        work->subscribers.push_back(s.deps.pseudonymizer.pseudonymize(m.from));
+      const inbound::SmsContext context{*menus, *directory, s.deps.pseudonymizer, s.settings};
+      const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+      // Named, not a temporary inside the co_await expression (GCC bug 99576).
+      storage::WriteJob job = [&context, &messages, work, today](storage::Database& db) {
+        // A batch (Infobip) is all or nothing: one job, one transaction.
+        work->outcomes.clear();
+        for (std::size_t i = 0; i < messages->size(); ++i) {
+          const auto& m = (*messages)[i];
+          inbound::SmsMessageInput input{m.external_id, m.text, m.network_code,
+                                         work->subscribers[i], &m.from};
+          work->outcomes.push_back(inbound::run_sms_message(db, context, input, epoch_ms(), today));
+        }
+      };
+      auto written =
+          co_await storage::async_write(s.deps.writer, std::move(job), net::use_awaitable);
+      if (!written) {
+        ++s.deps.metrics.failed;
+        s.deps.log->error("{} route {}: not committed: {}", rc.request_id, s.route.name,
+                          written.error().message());
+        // Not acknowledged: the carrier retries, and the retry finds nothing stored.
+        co_return http::HttpResponse::text(503, "try again\n");
+      }
+      std::optional<std::string> inline_reply;
+      for (const auto& o : work->outcomes) {
+        ++(o.replayed ? s.deps.metrics.replayed : s.deps.metrics.messages);
+        s.deps.metrics.queued += o.queued;
+        if (!inline_reply && o.reply) inline_reply = o.reply;
+      }
+      auto reply = s.protocol->reply(s.protocol->replies_inline() ? inline_reply : std::nullopt);
+      http::HttpResponse response = http::HttpResponse::text(reply.status, std::move(reply.body));
+      response.content_type = std::move(reply.content_type);
+      for (auto& h : reply.headers) response.headers.emplace_back(std::move(h));
+      co_return response;
+    };
+
+    http::Route route;
+    route.name = "sms_" + r.name;
+    route.path = shared->capability ? r.path + "/" : r.path;
+    route.prefix = shared->capability;
+    route.methods = {http::Method::kPost};
+    if (r.carrier == "kannel" || r.carrier == "vonage") route.methods.push_back(http::Method::kGet);
+    route.handler = http::AsyncHandler(std::move(handler));
+    route.options.max_body_bytes = config.limits.webhook_body_bytes;
+    routes.push_back(std::move(route));
+    deps.log->info("route {}: {} on {}{}", r.name, r.carrier, r.path,
+                   shared->capability ? "/<secret>" : "");
+  }
+  return routes;
+}
+
+}  // namespace ventanilla::app
