@@ -1,6 +1,12 @@
 #include "storage/storage_writer.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <future>
 #include <memory>
 #include <utility>
@@ -48,7 +54,13 @@ void complete(const Completion& done, Result<void> result) noexcept {
 }  // namespace
 
 StorageWriter::StorageWriter(Database db, WriterOptions options)
-    : db_(std::move(db)), options_(std::move(options)), thread_([this] { run(); }) {}
+    : db_(std::move(db)), options_(std::move(options)) {
+  if (options_.sync_wal_itself) {
+    db_.exec("PRAGMA synchronous=NORMAL");
+    sync_thread_ = std::thread([this] { sync_loop(); });
+  }
+  thread_ = std::thread([this] { run(); });
+}
 
 StorageWriter::~StorageWriter() { (void)stop(); }
 
@@ -91,6 +103,15 @@ Result<void> StorageWriter::stop() {
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
+  // Everything the writer committed is now queued for the sync thread: let it finish.
+  {
+    std::lock_guard lock(sync_mutex_);
+    sync_stopping_ = true;
+  }
+  sync_wake_.notify_one();
+  if (sync_thread_.joinable()) sync_thread_.join();
+  if (wal_fd_ >= 0) ::close(wal_fd_);
+  wal_fd_ = -1;
 
   Result<void> result;
   try {
@@ -136,7 +157,26 @@ void StorageWriter::run() {
         queue_.pop_front();
       }
     }
+    const auto commit_started = std::chrono::steady_clock::now();
     run_batch(batch, results);
+    if (options_.sync_wal_itself) {
+      CommittedBatch committed;
+      committed.wrote =
+          std::any_of(results.begin(), results.end(), [](const Result<void>& r) { return !!r; });
+      committed.commit_started = commit_started;
+      committed.batch = std::move(batch);
+      committed.results = std::move(results);
+      {
+        std::lock_guard lock(sync_mutex_);
+        sync_queue_.push_back(std::move(committed));
+      }
+      sync_wake_.notify_one();
+      batch = {};
+      results = {};
+      batch.reserve(max_jobs);
+      results.reserve(max_jobs);
+      continue;
+    }
     // Counted before any completion runs, so whoever a completion wakes sees stats that
     // include its own job.
     const auto failed =
@@ -212,6 +252,7 @@ void StorageWriter::run_batch(std::vector<Pending>& batch, std::vector<Result<vo
   const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);
 
+  if (options_.sync_wal_itself) return;  // counted once the WAL is synced (finish_batch)
   const auto committed = static_cast<std::size_t>(
       std::count_if(results.begin(), results.end(), [](const Result<void>& r) { return !!r; }));
   batches_committed_.fetch_add(1, std::memory_order_relaxed);
@@ -220,6 +261,82 @@ void StorageWriter::run_batch(std::vector<Pending>& batch, std::vector<Result<vo
   total_commit_us_.fetch_add(latency.count(), std::memory_order_relaxed);
   if (options_.on_commit) {
     [&]() noexcept { options_.on_commit(latency, committed); }();
+  }
+}
+
+void StorageWriter::sync_loop() {
+  std::deque<CommittedBatch> ready;
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mutex_);
+      sync_wake_.wait(lock, [this] { return !sync_queue_.empty() || sync_stopping_; });
+      if (sync_queue_.empty()) return;  // stopping, and every batch has been completed
+      ready.swap(sync_queue_);
+    }
+    // One fdatasync covers every batch committed so far: under load, several share it.
+    const bool wrote =
+        std::any_of(ready.begin(), ready.end(), [](const CommittedBatch& b) { return b.wrote; });
+    const Result<void> synced = wrote ? sync_wal() : Result<void>();
+    for (auto& b : ready) finish_batch(b, synced);
+    ready.clear();
+  }
+}
+
+// fdatasync of the -wal file, through a descriptor of our own (any descriptor of a file syncs its
+// data). Reopened when the path names another file than the one we hold (SQLite recreated it).
+Result<void> StorageWriter::sync_wal() {
+  const std::string wal = db_.path() + "-wal";
+  struct stat by_path {};
+  const bool exists = ::stat(wal.c_str(), &by_path) == 0;
+  if (wal_fd_ >= 0) {
+    struct stat held {};
+    if (::fstat(wal_fd_, &held) != 0 || !exists || held.st_ino != by_path.st_ino ||
+        held.st_dev != by_path.st_dev) {
+      ::close(wal_fd_);
+      wal_fd_ = -1;
+    }
+  }
+  if (wal_fd_ < 0) {
+    wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_fd_ < 0) {
+      return unavailable("written but not known durable: cannot open " + wal + ": " +
+                         std::strerror(errno));
+    }
+  }
+  while (::fdatasync(wal_fd_) != 0) {
+    if (errno == EINTR) continue;
+    // After a failed fsync the kernel may have dropped the dirty pages: nothing written since
+    // the last good sync can be called durable. The carrier retries; dedupe answers it.
+    return unavailable(std::string("written but not known durable: fdatasync failed: ") +
+                       std::strerror(errno));
+  }
+  return {};
+}
+
+void StorageWriter::finish_batch(CommittedBatch& done, const Result<void>& synced) {
+  if (!synced) {
+    for (auto& r : done.results) {
+      if (r) r = synced.error();
+    }
+  }
+  if (done.wrote && synced) {
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - done.commit_started);
+    const auto committed = static_cast<std::size_t>(std::count_if(
+        done.results.begin(), done.results.end(), [](const Result<void>& r) { return !!r; }));
+    batches_committed_.fetch_add(1, std::memory_order_relaxed);
+    jobs_committed_.fetch_add(committed, std::memory_order_relaxed);
+    last_commit_us_.store(latency.count(), std::memory_order_relaxed);
+    total_commit_us_.fetch_add(latency.count(), std::memory_order_relaxed);
+    if (options_.on_commit) {
+      [&]() noexcept { options_.on_commit(latency, committed); }();
+    }
+  }
+  const auto failed = std::count_if(done.results.begin(), done.results.end(),
+                                    [](const Result<void>& r) { return !r; });
+  jobs_failed_.fetch_add(static_cast<std::uint64_t>(failed), std::memory_order_relaxed);
+  for (std::size_t i = 0; i < done.batch.size(); ++i) {
+    complete(done.batch[i].done, std::move(done.results[i]));
   }
 }
 

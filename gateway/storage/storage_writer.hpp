@@ -46,6 +46,13 @@ using Completion = std::function<void(Result<void>)>;
 
 struct WriterOptions {
   std::size_t group_commit_max = 64;  // most jobs sharing one COMMIT (>= 1)
+  // Pipelined durability. The connection is switched to synchronous=NORMAL, so COMMIT appends
+  // to the WAL without waiting for the disk, and a sync thread fdatasyncs the WAL before it
+  // completes any job of the batch — while the writer already runs the next batch. A completed
+  // job is exactly as durable as with synchronous=FULL (its WAL frames are on disk before anyone
+  // hears "committed"); what changes is that the fsync no longer stalls the writer between
+  // batches. Completions then run on the sync thread (same rules as below).
+  bool sync_wal_itself = false;
   // Called on the writer thread after each successful COMMIT with the time COMMIT took (the WAL
   // append and its fsync) and the number of jobs it committed. Same rules as completions.
   std::function<void(std::chrono::microseconds latency, std::size_t jobs)> on_commit;
@@ -96,6 +103,23 @@ class StorageWriter {
 
   void run();
   void run_batch(std::vector<Pending>& batch, std::vector<Result<void>>& results);
+  // The sync thread (sync_wal_itself): fdatasync the WAL, then complete the batches it covers.
+  struct CommittedBatch {
+    std::vector<Pending> batch;
+    std::vector<Result<void>> results;
+    bool wrote = false;  // COMMIT succeeded: the WAL must be synced before completing
+    std::chrono::steady_clock::time_point commit_started;
+  };
+  void sync_loop();
+  Result<void> sync_wal();
+  void finish_batch(CommittedBatch& done, const Result<void>& synced);
+
+  std::mutex sync_mutex_;
+  std::condition_variable sync_wake_;
+  std::deque<CommittedBatch> sync_queue_;  // guarded by sync_mutex_
+  bool sync_stopping_ = false;             // guarded by sync_mutex_
+  int wal_fd_ = -1;                        // sync thread only
+  std::thread sync_thread_;                // started in the constructor when sync_wal_itself
 
   Database db_;
   const WriterOptions options_;

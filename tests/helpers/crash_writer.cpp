@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
   if (auto migrated = storage::apply_migrations(*db, storage::embedded_migrations()); !migrated) {
     fail(migrated.error().message());
   }
-  storage::StorageWriter writer(std::move(*db), {.group_commit_max = 64});
+  // The production configuration: the WAL synced by the writer's own sync thread.
+  storage::StorageWriter writer(std::move(*db), {.group_commit_max = 64, .sync_wal_itself = true});
 
   // Continue after the ids of earlier (killed) runs on the same file.
   std::int64_t first_id = 1;

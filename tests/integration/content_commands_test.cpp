@@ -126,14 +126,16 @@ TEST(ContentCheck, AScreenTooLongNamesFileLineLanguageNodeAndLimit) {
   EXPECT_EQ(r.err.find("[es] node"), std::string::npos) << r.err;
 }
 
-TEST(ContentCheck, ASmallerRouteScreenIsCheckedToo) {
+TEST(ContentCheck, AUcs2RouteIsCheckedAgainstItsSmallerScreen) {
   TempDir dir("ventanilla-check");
   auto args = check_args(dir, kMenus);
-  args.insert(args.end(), {"--set", "ussd.screen_septets=100"});
+  args.insert(args.end(), {"--set", "ussd.encoding=\"ucs2\""});
   const RunResult r = run_ventanilla(args, std::chrono::seconds(60));
-  // At 100 septets some fixed titles no longer fit with their navigation line.
+  // UCS-2 fits 80 characters where GSM-7 fits 182: some fixed titles no longer fit beside their
+  // navigation line, and check says which, in which language.
   EXPECT_EQ(r.status.code, 1) << describe(r);
-  EXPECT_NE(r.err.find("100 GSM-7 units (route ussd)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("80 UCS-2 units (route ussd)"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("GSM-7 units"), std::string::npos) << r.err;
 }
 
 // Runs `ventanilla simulate ARGS` with `input` on stdin (a terminal phone's keystrokes).
