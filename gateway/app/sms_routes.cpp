@@ -211,8 +211,9 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
         work->outcomes.clear();
         for (std::size_t i = 0; i < messages->size(); ++i) {
           const auto& m = (*messages)[i];
-          inbound::SmsMessageInput input{m.external_id, m.text, m.network_code,
-                                         work->subscribers[i], &m.from};
+          inbound::SmsMessageInput input{m.external_id,        m.text,  m.network_code,
+                                         work->subscribers[i], &m.from, std::nullopt};
+          if (m.part) input.part = inbound::SmsPart{m.part->ref, m.part->total, m.part->index};
           work->outcomes.push_back(inbound::run_sms_message(db, context, input, epoch_ms(), today));
         }
       };

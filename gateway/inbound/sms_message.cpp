@@ -120,6 +120,20 @@ SmsOutcome run_sms_message(storage::Database& db, const SmsContext& ctx,
     return outcome;
   }
 
+  // A part of a longer message waits (stored, acknowledged, unanswered) for the others; the last
+  // one to arrive carries the whole text through the pipeline, once.
+  std::string text = input.text;
+  if (input.part) {
+    auto whole = storage::add_sms_part(db, st.route, subscriber, input.part->ref, input.part->index,
+                                       input.part->total, input.text, now_ms);
+    if (!whole) {
+      storage::store_reply(db, st.route, key, encode_reply(std::nullopt), now_ms,
+                           now_ms + retention);
+      return outcome;
+    }
+    text = std::move(*whole);
+  }
+
   const auto settings_row = storage::load_subscriber(db, subscriber);
   const std::string detected =
       input.phone != nullptr
@@ -151,7 +165,7 @@ SmsOutcome run_sms_message(storage::Database& db, const SmsContext& ctx,
     storage::save_session(db, row);
   };
 
-  const auto keyword = dialog::match_keyword(ctx.menus, input.text);
+  const auto keyword = dialog::match_keyword(ctx.menus, text);
   if (keyword) {
     // A keyword's answer speaks the language its word was in, unless the sender chose one.
     if (!settings_row.language) lang = keyword->language;
@@ -195,7 +209,7 @@ SmsOutcome run_sms_message(storage::Database& db, const SmsContext& ctx,
       state = dialog::deserialize(session->state);
     }
     dialog::StepResult r =
-        state ? dialog::step(dctx, std::move(*state), input.text) : start_conversation();
+        state ? dialog::step(dctx, std::move(*state), text) : start_conversation();
     effects = std::move(r.effects);
     save(r.state);
     reply = std::move(r.screen.text);

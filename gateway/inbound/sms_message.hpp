@@ -43,12 +43,20 @@ struct SmsRouteSettings {
   }
 };
 
+// One part of a concatenated SMS the carrier did not reassemble.
+struct SmsPart {
+  std::string ref;
+  std::uint32_t total = 0;
+  std::uint32_t index = 0;  // 1-based
+};
+
 struct SmsMessageInput {
   std::string external_id;  // "" when the carrier gives none
   std::string text;
   std::string network_code;
   privacy::SubscriberId subscriber;
   const privacy::PhoneNumber* phone = nullptr;
+  std::optional<SmsPart> part;  // the message is one part of a longer one
 };
 
 struct SmsOutcome {

@@ -179,20 +179,57 @@ PurgeReport purge_expired(Database& db, std::int64_t now_ms, std::int64_t keep_s
     purge->run();
     report.replies = db.changes();
   }
+  {
+    // Parts of a message whose other parts never came: gone with the sessions of that age.
+    auto purge = db.cached("DELETE FROM sms_parts WHERE created_ms < ?1");
+    purge->bind(1, now_ms - keep_sessions_ms);
+    purge->run();
+  }
   return report;
 }
 
 std::int64_t erase_subscriber(Database& db, std::string_view subscriber) {
   std::int64_t rows = 0;
-  for (const char* sql : {"DELETE FROM sessions WHERE subscriber = ?1",
-                          "DELETE FROM subscribers WHERE subscriber = ?1",
-                          "DELETE FROM outbox WHERE subscriber = ?1 AND status IN ('queued', 'retry')"}) {
+  for (const char* sql :
+       {"DELETE FROM sessions WHERE subscriber = ?1",
+        "DELETE FROM subscribers WHERE subscriber = ?1",
+        "DELETE FROM outbox WHERE subscriber = ?1 AND status IN ('queued', 'retry')"}) {
     auto stmt = db.cached(sql);
     stmt->bind(1, subscriber);
     stmt->run();
     rows += db.changes();
   }
   return rows;
+}
+
+std::optional<std::string> add_sms_part(Database& db, std::string_view route,
+                                        std::string_view subscriber, std::string_view ref,
+                                        std::uint32_t part, std::uint32_t total,
+                                        std::string_view text, std::int64_t now_ms) {
+  {
+    auto insert = db.cached(
+        "INSERT INTO sms_parts(route, subscriber, ref, part, total, text, created_ms) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING");
+    insert->bind_all(route, subscriber, ref, part, total, text, now_ms);
+    insert->run();
+  }
+  std::string whole;
+  std::uint32_t count = 0;
+  {
+    auto parts = db.cached(
+        "SELECT text FROM sms_parts WHERE route = ?1 AND subscriber = ?2 AND ref = ?3 "
+        "AND part <= ?4 ORDER BY part");
+    parts->bind_all(route, subscriber, ref, total);
+    while (parts->step()) {
+      whole += parts->column_text_view(0);
+      ++count;
+    }
+  }
+  if (count < total) return std::nullopt;
+  auto done = db.cached("DELETE FROM sms_parts WHERE route = ?1 AND subscriber = ?2 AND ref = ?3");
+  done->bind_all(route, subscriber, ref);
+  done->run();
+  return whole;
 }
 
 }  // namespace ventanilla::storage

@@ -112,6 +112,14 @@ struct PurgeReport {
 // Rows exactly at either limit are kept. The outbox and subscribers are not touched.
 PurgeReport purge_expired(Database& db, std::int64_t now_ms, std::int64_t keep_sessions_ms);
 
+// Concatenated SMS parts (sms_parts): stores one part (a repeated part is ignored) and returns
+// the whole text once every part of (route, subscriber, ref) is there — deleting the parts — or
+// nullopt while some are missing.
+std::optional<std::string> add_sms_part(Database& db, std::string_view route,
+                                        std::string_view subscriber, std::string_view ref,
+                                        std::uint32_t part, std::uint32_t total,
+                                        std::string_view text, std::int64_t now_ms);
+
 // "BORRAR"/"DELETE": removes everything stored under `subscriber` — sessions, settings (language,
 // opt-out) and messages not yet sent. Stored replies are keyed by carrier message ids, not by
 // subscriber, and expire on their own. Returns the rows deleted.

@@ -49,12 +49,13 @@ class SmsMessage : public testing::Test {
 
   // One message, committed like a writer job would.
   SmsOutcome send(std::string_view from, std::string_view text, std::string id = "",
-                  std::int64_t now = kNow) {
+                  std::int64_t now = kNow, std::optional<SmsPart> part = std::nullopt) {
     auto phone = privacy::PhoneNumber::parse(from);
     EXPECT_TRUE(phone);
     const SmsContext ctx{*menus_, test::shipped_directory(), *pseudonymizer_, settings_};
-    const SmsMessageInput input{std::move(id), std::string(text), "",
-                                pseudonymizer_->pseudonymize(*phone), &*phone};
+    const SmsMessageInput input{
+        std::move(id), std::string(text), "", pseudonymizer_->pseudonymize(*phone),
+        &*phone,       std::move(part)};
     storage::Transaction tx(*db_);
     auto out = run_sms_message(*db_, ctx, input, now, std::chrono::sys_days{});
     tx.commit();
@@ -178,6 +179,27 @@ TEST_F(SmsMessage, RoutesThatDoNotReplyInlineQueueTheReplySealed) {
   // A retry queues nothing more.
   send("+50255550008", "hola", "o1");
   EXPECT_EQ(count("SELECT COUNT(*) FROM outbox"), 1);
+}
+
+TEST_F(SmsMessage, PartsOfALongMessageWaitForEachOtherThenActOnce) {
+  // "CENTRO Tapachula" split in three parts arriving out of order.
+  EXPECT_FALSE(send("+525512340000", "hula", "p3", kNow, SmsPart{"ref1", 3, 3}).reply);
+  EXPECT_FALSE(send("+525512340000", "CENTRO ", "p1", kNow, SmsPart{"ref1", 3, 1}).reply);
+  // The last part to arrive answers for the whole message ("CENTRO Tapachula")...
+  const auto whole = send("+525512340000", "Tapac", "p2", kNow, SmsPart{"ref1", 3, 2});
+  ASSERT_TRUE(whole.reply);
+  EXPECT_NE(whole.reply->find("km"), std::string::npos) << *whole.reply;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sms_parts"), 0);  // consumed once complete
+  // ...and a retry of it replays that answer instead of acting again.
+  const auto replay = send("+525512340000", "Tapac", "p2", kNow, SmsPart{"ref1", 3, 2});
+  EXPECT_TRUE(replay.replayed);
+  EXPECT_EQ(replay.reply, whole.reply);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sms_parts"), 0);
+  // An incomplete message keeps its parts until they are purged with old sessions.
+  send("+525512340000", "solo ", "q1", kNow, SmsPart{"ref2", 2, 1});
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sms_parts"), 1);
+  storage::purge_expired(*db_, kNow + 2'000'000, 1'000'000);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sms_parts"), 0);
 }
 
 }  // namespace
