@@ -160,7 +160,8 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
       auth.secrets = s.secrets;
       auth.now_s = epoch_ms() / 1000;
       auth.public_url = s.route.public_url;
-      if (auth.public_url.empty()) {
+      // Only Twilio signs the URL; the others need no URL at all.
+      if (auth.public_url.empty() && s.route.carrier == "twilio") {
         // Local use only: rebuild what the carrier signed from Host and path, over http.
         auth.public_url = fmt::format("http://{}{}", request.header("Host").value_or("localhost"),
                                       request.path());

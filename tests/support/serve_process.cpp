@@ -8,19 +8,19 @@ namespace {
 ChildProcess start(const TempDir& dir, const ServeOptions& o, std::string& db_path) {
   db_path = o.db_path.empty() ? dir.file("ventanilla.db") : o.db_path;
   const std::string key_path = o.key_path.empty() ? dir.file("secret.key") : o.key_path;
-  std::vector<std::string> args = {"serve",
-                                   "--config",
-                                   std::string(VENTANILLA_SOURCE_DIR) + "/config/ventanilla.toml",
-                                   "--listen",
-                                   "127.0.0.1:0",
-                                   "--db",
-                                   db_path,
-                                   "--set",
-                                   "privacy.key_file=" + key_path,
-                                   "--set",
-                                   o.seed_directory ? "content.data_dir=" +
-                                                          std::string(VENTANILLA_SOURCE_DIR) + "/data"
-                                                    : std::string("content.seed_on_empty=false")};
+  std::vector<std::string> args = {
+      "serve",
+      "--config",
+      std::string(VENTANILLA_SOURCE_DIR) + "/config/ventanilla.toml",
+      "--listen",
+      "127.0.0.1:0",
+      "--db",
+      db_path,
+      "--set",
+      "privacy.key_file=" + key_path,
+      "--set",
+      o.seed_directory ? "content.data_dir=" + std::string(VENTANILLA_SOURCE_DIR) + "/data"
+                       : std::string("content.seed_on_empty=false")};
   if (o.seed_directory) {
     args.insert(args.end(),
                 {"--set", "content.menus_dir=" + std::string(VENTANILLA_SOURCE_DIR) + "/menus"});
@@ -29,6 +29,7 @@ ChildProcess start(const TempDir& dir, const ServeOptions& o, std::string& db_pa
   SpawnOptions spawn;
   spawn.capture_stdout = false;
   spawn.capture_stderr = true;
+  spawn.env.assign(o.env.begin(), o.env.end());
   if (o.wrapper_shell.empty()) {
     spawn.args = std::move(args);
     return ChildProcess::spawn(VENTANILLA_BINARY, spawn);

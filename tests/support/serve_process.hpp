@@ -3,6 +3,7 @@
 // key file in a temp dir: the whole binary, as an operator runs it.
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct ServeOptions {
   // Import the repository's data/ and menus/ on first start (a second of work); most tests need
   // no hubs.
   bool seed_directory = false;
+  // Set in the server's environment on top of the test's own (route secrets are read from env).
+  std::map<std::string, std::string> env;
 };
 
 class ServeProcess {
@@ -31,8 +34,10 @@ class ServeProcess {
   ChildProcess& process() { return child_; }
   const std::string& db_path() const { return db_path_; }
   // Every stderr line seen so far plus whatever arrives within `wait`.
-  const std::vector<std::string>& log_lines(std::chrono::milliseconds wait = std::chrono::milliseconds(0));
-  bool log_contains(std::string_view needle, std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+  const std::vector<std::string>& log_lines(
+      std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+  bool log_contains(std::string_view needle,
+                    std::chrono::milliseconds wait = std::chrono::milliseconds(0));
 
  private:
   std::string db_path_;  // before child_: start() fills it while child_ is constructed
