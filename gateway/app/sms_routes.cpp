@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/route_support.hpp"
 #include "carriers/protocol_factory.hpp"
 #include "inbound/sms_message.hpp"
 #include "privacy/constant_time.hpp"
@@ -22,18 +23,6 @@ namespace ventanilla::app {
 namespace {
 
 namespace net = boost::asio;
-
-std::int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-text::EncodingPolicy policy(std::string_view name) {
-  if (name == "ucs2") return text::EncodingPolicy::kUcs2;
-  if (name == "auto") return text::EncodingPolicy::kAuto;
-  return text::EncodingPolicy::kGsm7;
-}
 
 Error route_error(const config::RouteConfig& r, std::string detail) {
   return make_error(ErrorCode::kInvalidArgument, "route " + r.name, std::move(detail));
@@ -133,7 +122,7 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
     shared->capability = carriers::uses_capability_path(r.carrier);
     auto& st = shared->settings;
     st.route = r.name;
-    st.policy = policy(r.encoding);
+    st.policy = encoding_policy(r.encoding);
     st.segments = r.sms_segments;
     st.replies_inline = shared->protocol->replies_inline();
     st.conversation_timeout = std::chrono::seconds(r.conversation_timeout_s);
@@ -205,9 +194,9 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
       for (const auto& m : *messages)
         work->subscribers.push_back(s.deps.pseudonymizer.pseudonymize(m.from));
       const inbound::SmsContext context{*menus, *directory, s.deps.pseudonymizer, s.settings};
-      const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+      const auto today_utc = today();
       // Named, not a temporary inside the co_await expression (GCC bug 99576).
-      storage::WriteJob job = [&context, &messages, work, today](storage::Database& db) {
+      storage::WriteJob job = [&context, &messages, work, today_utc](storage::Database& db) {
         // A batch (Infobip) is all or nothing: one job, one transaction.
         work->outcomes.clear();
         for (std::size_t i = 0; i < messages->size(); ++i) {
@@ -215,7 +204,8 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
           inbound::SmsMessageInput input{m.external_id,        m.text,  m.network_code,
                                          work->subscribers[i], &m.from, std::nullopt};
           if (m.part) input.part = inbound::SmsPart{m.part->ref, m.part->total, m.part->index};
-          work->outcomes.push_back(inbound::run_sms_message(db, context, input, epoch_ms(), today));
+          work->outcomes.push_back(
+              inbound::run_sms_message(db, context, input, epoch_ms(), today_utc));
         }
       };
       auto written =

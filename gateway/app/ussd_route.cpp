@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
+#include "app/route_support.hpp"
 #include "storage/async_write.hpp"
 #include "storage/session_store.hpp"
 
@@ -15,22 +16,6 @@ namespace ventanilla::app {
 namespace {
 
 namespace net = boost::asio;
-
-std::int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::chrono::sys_days today() {
-  return std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-}
-
-text::EncodingPolicy policy(std::string_view name) {
-  if (name == "ucs2") return text::EncodingPolicy::kUcs2;
-  if (name == "auto") return text::EncodingPolicy::kAuto;
-  return text::EncodingPolicy::kGsm7;
-}
 
 // When no menus are loaded at all there is no translated apology to give.
 constexpr std::string_view kLastResortApology =
@@ -55,7 +40,7 @@ void UssdRouteMetrics::render(std::string& out) const {
 inbound::UssdRouteSettings ussd_settings(const config::UssdConfig& c) {
   inbound::UssdRouteSettings s;
   s.carrier = "at-ussd";
-  s.screen = {c.screen_septets, policy(c.encoding)};
+  s.screen = {c.screen_septets, encoding_policy(c.encoding)};
   s.session_timeout = std::chrono::seconds(c.session_timeout_s);
   s.resume_window = std::chrono::seconds(c.resume_window_s);
   s.reply_retention = std::chrono::hours(c.reply_retention_h);

@@ -8,6 +8,7 @@
 #include "dialog/keywords.hpp"
 #include "directory/nearest_hubs.hpp"
 #include "directory/place_search.hpp"
+#include "inbound/effects.hpp"
 #include "inbound/ussd_hop.hpp"
 #include "storage/session_store.hpp"
 
@@ -216,30 +217,13 @@ SmsOutcome run_sms_message(storage::Database& db, const SmsContext& ctx,
     lang = language_index(ctx.menus, r.state.language, lang);
   }
 
-  for (std::size_t i = 0; i < effects.size(); ++i) {
-    const auto& e = effects[i];
-    switch (e.kind) {
-      case dialog::Effect::Kind::kRememberLanguage:
-        storage::remember_language(db, subscriber, e.language, now_ms);
-        break;
-      case dialog::Effect::Kind::kOptOut:
-        storage::set_opted_out(db, subscriber, true, now_ms);
-        break;
-      case dialog::Effect::Kind::kSendHubSms: {
-        if (input.phone == nullptr) break;
-        const std::string id = fmt::format("{}:{}:effect{}", st.route, key, i);
-        storage::OutboxMessage m{id,     subscriber, ctx.pseudonymizer.seal(*input.phone, id),
-                                 e.body, st.route,   now_ms};
-        if (storage::enqueue_sms(db, m)) ++outcome.queued;
-        break;
-      }
-    }
-  }
-  if (reply && !st.replies_inline && input.phone != nullptr) {
-    const std::string id = fmt::format("{}:{}:reply", st.route, key);
-    storage::OutboxMessage m{id,     subscriber, ctx.pseudonymizer.seal(*input.phone, id),
-                             *reply, st.route,   now_ms};
-    if (storage::enqueue_sms(db, m)) ++outcome.queued;
+  const std::string key_prefix = fmt::format("{}:{}", st.route, key);
+  outcome.queued = apply_effects(db, effects, key_prefix, subscriber, input.phone,
+                                 ctx.pseudonymizer, st.route, now_ms);
+  if (reply && !st.replies_inline && input.phone != nullptr &&
+      queue_sms(db, key_prefix + ":reply", subscriber, *input.phone, ctx.pseudonymizer, *reply,
+                st.route, now_ms)) {
+    ++outcome.queued;
   }
   storage::store_reply(db, st.route, key, encode_reply(reply), now_ms, now_ms + retention);
   outcome.reply = std::move(reply);

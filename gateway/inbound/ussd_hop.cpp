@@ -6,6 +6,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "inbound/effects.hpp"
 #include "storage/session_store.hpp"
 
 namespace ventanilla::inbound {
@@ -150,27 +151,8 @@ UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& ctx,
     }
   }
 
-  for (std::size_t i = 0; i < effects.size(); ++i) {
-    const auto& e = effects[i];
-    switch (e.kind) {
-      case dialog::Effect::Kind::kRememberLanguage:
-        storage::remember_language(db, subscriber, e.language, now_ms);
-        break;
-      case dialog::Effect::Kind::kOptOut:
-        storage::set_opted_out(db, subscriber, true, now_ms);
-        break;
-      case dialog::Effect::Kind::kSendHubSms: {
-        // Sent even to a caller who opted out earlier: they asked for this very message on this
-        // hop. Opt-out stops everything they did not ask for.
-        if (input.phone == nullptr) break;
-        const std::string key = fmt::format("{}:{}:{}", carrier, dedupe_key, i);
-        storage::OutboxMessage message{
-            key, subscriber, ctx.pseudonymizer.seal(*input.phone, key), e.body, carrier, now_ms};
-        if (storage::enqueue_sms(db, message)) ++outcome.sms_queued;
-        break;
-      }
-    }
-  }
+  outcome.sms_queued = apply_effects(db, effects, fmt::format("{}:{}", carrier, dedupe_key),
+                                     subscriber, input.phone, ctx.pseudonymizer, carrier, now_ms);
 
   const auto& final_state = result.state;
   storage::StoredSession row;
