@@ -2,72 +2,23 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "recorded_request.hpp"
+
 namespace ventanilla::carriers {
 namespace {
 
-// Owns the bytes a WebhookRequest views; views are rebuilt on each request() call so a moved
-// AtRequest never leaves a dangling header view.
-struct AtRequest {
-  std::string method;
-  std::string target;
-  std::vector<std::pair<std::string, std::string>> header_store;
-  std::string body;
-  std::vector<WebhookRequest::Header> header_views;
+using test_support::load_recorded_request;
+using test_support::OwnedRequest;
 
-  WebhookRequest request() {
-    header_views.clear();
-    for (const auto& [k, v] : header_store) header_views.emplace_back(k, v);
-    return WebhookRequest{method, target, header_views, body};
-  }
-};
-
-// A raw HTTP/1.1 request as recorded (CRLF or LF line ends; body cut at Content-Length).
-AtRequest load_http(const std::string& relative_path) {
-  const std::string path = std::string(VENTANILLA_SOURCE_DIR) + "/" + relative_path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open fixture " + path);
-  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::size_t head_end = raw.find("\r\n\r\n");
-  std::size_t body_start = head_end + 4;
-  if (head_end == std::string::npos) {
-    head_end = raw.find("\n\n");
-    body_start = head_end + 2;
-  }
-  if (head_end == std::string::npos) throw std::runtime_error("no end of headers in " + path);
-
-  AtRequest r;
-  std::istringstream head(raw.substr(0, head_end));
-  std::string line;
-  std::getline(head, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  std::istringstream request_line(line);
-  request_line >> r.method >> r.target;
-  std::size_t content_length = raw.size() - body_start;
-  while (std::getline(head, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    r.header_store.emplace_back(line.substr(0, colon), value);
-    if (r.header_store.back().first == "Content-Length") content_length = std::stoul(value);
-  }
-  r.body = raw.substr(body_start, content_length);
-  return r;
-}
-
-AtRequest form_post(std::string body,
-                    std::string content_type = "application/x-www-form-urlencoded") {
-  AtRequest r{"POST", "/webhooks/africastalking/sms/0123456789abcdef", {}, std::move(body), {}};
-  if (!content_type.empty()) r.header_store.emplace_back("Content-Type", std::move(content_type));
+OwnedRequest form_post(std::string body,
+                       std::string content_type = "application/x-www-form-urlencoded") {
+  OwnedRequest r{"POST", "/webhooks/africastalking/sms/0123456789abcdef", {}, std::move(body), {}};
+  if (!content_type.empty()) r.headers.emplace_back("Content-Type", std::move(content_type));
   return r;
 }
 
@@ -75,11 +26,11 @@ constexpr std::string_view kGoodBody =
     "linkId=&text=Hola&to=40404&id=ATXid_1&date=2026-11-29+04%3A02%3A33&from=%2B50255550123";
 
 TEST(AfricasTalkingSms, RecordedCallbackParses) {
-  auto recorded = load_http("tests/fixtures/carriers/africastalking/inbound_sms.http");
+  auto recorded = load_recorded_request("tests/fixtures/carriers/africastalking/inbound_sms.http");
   ASSERT_EQ(recorded.method, "POST");
   const AfricasTalkingSms at;
-  EXPECT_TRUE(at.verify(recorded.request(), RouteAuth{}));  // the route checks the path secret
-  const auto parsed = at.parse(recorded.request(), RouteAuth{});
+  EXPECT_TRUE(at.verify(recorded.view(), RouteAuth{}));  // the route checks the path secret
+  const auto parsed = at.parse(recorded.view(), RouteAuth{});
   ASSERT_TRUE(parsed) << parsed.error().detail;
   ASSERT_EQ(parsed->size(), 1u);
   const InboundSms& sms = parsed->front();
@@ -119,7 +70,7 @@ TEST(AfricasTalkingSms, AcceptsVariants) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto req = form_post(c.body, c.content_type);
-    const auto parsed = AfricasTalkingSms().parse(req.request(), RouteAuth{});
+    const auto parsed = AfricasTalkingSms().parse(req.view(), RouteAuth{});
     ASSERT_TRUE(parsed) << parsed.error().detail;
     ASSERT_EQ(parsed->size(), 1u);
     EXPECT_EQ(parsed->front().from.e164(), c.from);
@@ -157,7 +108,7 @@ TEST(AfricasTalkingSms, RejectsMalformedCallbacksNamingTheField) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto req = form_post(c.body, c.content_type);
-    const auto parsed = AfricasTalkingSms().parse(req.request(), RouteAuth{});
+    const auto parsed = AfricasTalkingSms().parse(req.view(), RouteAuth{});
     ASSERT_FALSE(parsed);
     EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
     EXPECT_EQ(parsed.error().detail.rfind(c.detail_prefix, 0), 0u) << parsed.error().detail;

@@ -5,65 +5,19 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <fstream>
-#include <iterator>
-#include <optional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "recorded_request.hpp"
 
 namespace ventanilla::carriers {
 namespace {
 
 namespace json = boost::json;
 
-// Owns the bytes a WebhookRequest views; views are rebuilt on every view() call.
-struct OwnedRequest {
-  std::string method;
-  std::string target;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  std::vector<WebhookRequest::Header> header_views;
-
-  WebhookRequest view() {
-    header_views.assign(headers.begin(), headers.end());
-    return WebhookRequest{method, target, header_views, body};
-  }
-};
-
-// A recorded raw HTTP/1.1 request (CRLF or LF line ends), body cut at Content-Length.
-OwnedRequest load_fixture(const std::string& relative_path) {
-  const std::string path = std::string(VENTANILLA_SOURCE_DIR) + "/" + relative_path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open fixture " + path);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string::size_type pos = 0;
-  auto next_line = [&] {
-    const auto end = raw.find('\n', pos);
-    if (end == std::string::npos) throw std::runtime_error("truncated fixture " + path);
-    std::string line = raw.substr(pos, end - pos);
-    pos = end + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return line;
-  };
-  OwnedRequest r;
-  const std::string request_line = next_line();
-  const auto sp1 = request_line.find(' ');
-  const auto sp2 = request_line.find(' ', sp1 + 1);
-  r.method = request_line.substr(0, sp1);
-  r.target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
-  std::optional<std::size_t> length;
-  for (std::string line = next_line(); !line.empty(); line = next_line()) {
-    const auto colon = line.find(':');
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    if (line.substr(0, colon) == "Content-Length") length = std::stoul(value);
-    r.headers.emplace_back(line.substr(0, colon), value);
-  }
-  r.body = raw.substr(pos, length.value_or(raw.size() - pos));
-  return r;
-}
+using test_support::load_recorded_request;
+using test_support::OwnedRequest;
 
 OwnedRequest post(std::string body) {
   return OwnedRequest{"POST",
@@ -87,7 +41,7 @@ Result<std::vector<InboundSms>> parse(OwnedRequest request) {
 }
 
 TEST(InfobipSms, RecordedBatchDecodesEveryResultInOrder) {
-  auto request = load_fixture("tests/fixtures/carriers/infobip/inbound_batch.http");
+  auto request = load_recorded_request("tests/fixtures/carriers/infobip/inbound_batch.http");
   const InfobipSms infobip;
   ASSERT_TRUE(infobip.verify(request.view(), RouteAuth{}).has_value());
   auto messages = infobip.parse(request.view(), RouteAuth{});

@@ -2,86 +2,25 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "recorded_request.hpp"
 
 namespace ventanilla::carriers {
 namespace {
 
 // ---- Requests ---------------------------------------------------------------------------------
 
-// Owns the bytes a WebhookRequest views; views are rebuilt on every view() call.
-struct OwnedRequest {
-  std::string method;
-  std::string target;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  std::vector<WebhookRequest::Header> header_views;
-
-  WebhookRequest view() {
-    header_views.assign(headers.begin(), headers.end());
-    return WebhookRequest{method, target, header_views, body};
-  }
-};
-
-// A recorded raw HTTP/1.1 request (CRLF or LF line ends), body cut at Content-Length.
-OwnedRequest load_fixture(const std::string& relative_path) {
-  const std::string path = std::string(VENTANILLA_SOURCE_DIR) + "/" + relative_path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open fixture " + path);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string::size_type pos = 0;
-  auto next_line = [&] {
-    const auto end = raw.find('\n', pos);
-    if (end == std::string::npos) throw std::runtime_error("truncated fixture " + path);
-    std::string line = raw.substr(pos, end - pos);
-    pos = end + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return line;
-  };
-  OwnedRequest r;
-  const std::string request_line = next_line();
-  const auto sp1 = request_line.find(' ');
-  const auto sp2 = request_line.find(' ', sp1 + 1);
-  r.method = request_line.substr(0, sp1);
-  r.target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
-  std::optional<std::size_t> length;
-  for (std::string line = next_line(); !line.empty(); line = next_line()) {
-    const auto colon = line.find(':');
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    if (line.substr(0, colon) == "Content-Length") length = std::stoul(value);
-    r.headers.emplace_back(line.substr(0, colon), value);
-  }
-  r.body = raw.substr(pos, length.value_or(raw.size() - pos));
-  return r;
-}
+using test_support::load_recorded_request;
+using test_support::OwnedRequest;
 
 // Kannel's octstr_url_encode: RFC 2396 unreserved kept, space as '+', the rest %XX uppercase.
 std::string kannel_url_encode(std::string_view bytes) {
-  static constexpr std::string_view kKept = "-_.!~*'()";
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-        kKept.find(ch) != std::string_view::npos) {
-      out += ch;
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0F];
-    }
-  }
-  return out;
+  return test_support::form_url_encode(bytes, "-_.!~*'()");
 }
 
 std::string hex_bytes(std::string_view hex) {
@@ -139,7 +78,7 @@ Result<std::vector<InboundSms>> parse(OwnedRequest request, const RouteAuth& aut
 // ---- Recorded request and the §9.9 URL-encoding vector ----------------------------------------
 
 TEST(KannelSms, RecordedGetUrlRequestDecodes) {
-  auto request = load_fixture("tests/fixtures/carriers/kannel/inbound_get.http");
+  auto request = load_recorded_request("tests/fixtures/carriers/kannel/inbound_get.http");
   const KannelSms kannel;
   ASSERT_TRUE(kannel.verify(request.view(), route()).has_value());
   auto messages = kannel.parse(request.view(), route());

@@ -2,15 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <optional>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "recorded_request.hpp"
 
 namespace ventanilla::carriers {
 namespace {
@@ -19,20 +17,8 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 
 // ---- Requests ------------------------------------------------------------------------------
 
-// Owns the bytes a WebhookRequest views; the header views are rebuilt on every request() call
-// so a moved TestRequest never hands out dangling views.
-struct OwnedRequest {
-  std::string method;
-  std::string target;
-  Params headers;
-  std::string body;
-  std::vector<WebhookRequest::Header> views;
-
-  WebhookRequest request() {
-    views.assign(headers.begin(), headers.end());
-    return WebhookRequest{method, target, views, body};
-  }
-};
+using test_support::load_recorded_request;
+using test_support::OwnedRequest;
 
 OwnedRequest form_post(std::string target, std::string body, std::string signature) {
   return OwnedRequest{"POST",
@@ -48,40 +34,6 @@ RouteAuth auth_for(std::string public_url, std::vector<std::string> secrets) {
   auth.public_url = std::move(public_url);
   auth.secrets = std::move(secrets);
   return auth;
-}
-
-// Reads a recorded raw HTTP/1.1 request: request line, headers, blank line, Content-Length bytes
-// of body (CRLF or bare LF line ends).
-OwnedRequest load_http_fixture(const std::string& relative_path) {
-  const std::string path = std::string(VENTANILLA_SOURCE_DIR) + "/" + relative_path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  const std::string raw{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  std::size_t head_end = raw.find("\r\n\r\n");
-  std::size_t separator = 4;
-  if (head_end == std::string::npos) {
-    head_end = raw.find("\n\n");
-    separator = 2;
-  }
-  if (head_end == std::string::npos) throw std::runtime_error("no blank line in " + path);
-
-  OwnedRequest r;
-  std::istringstream head(raw.substr(0, head_end));
-  std::string line;
-  std::getline(head, line);
-  std::istringstream(line) >> r.method >> r.target;
-  std::size_t length = raw.size() - head_end - separator;
-  while (std::getline(head, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    if (line.compare(0, colon, "Content-Length") == 0) length = std::stoul(value);
-    r.headers.emplace_back(line.substr(0, colon), std::move(value));
-  }
-  r.body = raw.substr(head_end + separator, length);
-  return r;
 }
 
 // ---- §9.1 official X-Twilio-Signature vectors ------------------------------------------------
@@ -221,8 +173,7 @@ TEST(TwilioVerify, OfficialRequestShapes) {
     SCOPED_TRACE(c.name);
     auto req =
         form_post(std::string(c.target), std::string(kOfficialBody), std::string(c.signature));
-    const auto result =
-        twilio.verify(req.request(), auth_for(std::string(c.public_url), {"12345"}));
+    const auto result = twilio.verify(req.view(), auth_for(std::string(c.public_url), {"12345"}));
     EXPECT_EQ(result.has_value(), c.accepted);
     if (!c.accepted && !result) {
       EXPECT_EQ(result.error().code, ErrorCode::kPermissionDenied);
@@ -236,10 +187,9 @@ TEST(TwilioVerify, RepeatedKeysInTheBody) {
   auto req = form_post("/myapp.php?foo=1&bar=2",
                        "Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234",
                        "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
-  EXPECT_TRUE(twilio.verify(req.request(), auth_for("https://mycompany.com/myapp.php", {"12345"})));
+  EXPECT_TRUE(twilio.verify(req.view(), auth_for("https://mycompany.com/myapp.php", {"12345"})));
   req.body = "Sid=CA123&SidAccount=AC123&Digits=5678";
-  EXPECT_FALSE(
-      twilio.verify(req.request(), auth_for("https://mycompany.com/myapp.php", {"12345"})));
+  EXPECT_FALSE(twilio.verify(req.view(), auth_for("https://mycompany.com/myapp.php", {"12345"})));
 }
 
 TEST(TwilioVerify, GetSignsTheUrlOnly) {
@@ -251,11 +201,11 @@ TEST(TwilioVerify, GetSignsTheUrlOnly) {
                    "",
                    {}};
   const auto auth = auth_for("https://gw.example.org/twilio/sms", {"12345"});
-  EXPECT_TRUE(twilio.verify(req.request(), auth));
+  EXPECT_TRUE(twilio.verify(req.view(), auth));
   // The query's parameters are not appended a second time.
   req.headers[0].second =
       twilio_signature(url, {{"MessageSid", "SM1"}, {"From", "+525512345678"}}, "12345");
-  EXPECT_FALSE(twilio.verify(req.request(), auth));
+  EXPECT_FALSE(twilio.verify(req.view(), auth));
 }
 
 TEST(TwilioVerify, PortQuirkWithIpv6Literal) {
@@ -278,8 +228,7 @@ TEST(TwilioVerify, PortQuirkWithIpv6Literal) {
                      {{"X-Twilio-Signature", twilio_signature(c.signed_url, {}, "12345")}},
                      "",
                      {}};
-    EXPECT_EQ(twilio.verify(req.request(), auth_for(c.configured, {"12345"})).has_value(),
-              c.accepted);
+    EXPECT_EQ(twilio.verify(req.view(), auth_for(c.configured, {"12345"})).has_value(), c.accepted);
   }
 }
 
@@ -329,7 +278,7 @@ TEST(TwilioVerify, JsonBodyChecksTheHash) {
                      {{"Content-Type", "application/json"}, {"X-Twilio-Signature", c.signature}},
                      c.body,
                      {}};
-    const auto result = twilio.verify(req.request(), auth);
+    const auto result = twilio.verify(req.view(), auth);
     if (c.error.empty()) {
       EXPECT_TRUE(result);
     } else {
@@ -376,7 +325,7 @@ TEST(TwilioVerify, SmsShapedVector) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto req = form_post(c.target, c.body, std::string(c.signature));
-    EXPECT_TRUE(twilio.verify(req.request(), auth_for(std::string(kSmsUrl), {"12345"})));
+    EXPECT_TRUE(twilio.verify(req.view(), auth_for(std::string(kSmsUrl), {"12345"})));
   }
 }
 
@@ -401,7 +350,7 @@ TEST(TwilioVerify, SmsShapedVectorRejectsTampering) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto req = form_post(c.target, c.body, std::string(kSmsSignature));
-    const auto result = twilio.verify(req.request(), auth);
+    const auto result = twilio.verify(req.view(), auth);
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code, ErrorCode::kPermissionDenied);
     EXPECT_EQ(result.error().detail, "X-Twilio-Signature: does not match");
@@ -410,7 +359,7 @@ TEST(TwilioVerify, SmsShapedVectorRejectsTampering) {
   // router): a route configured with another URL refuses the signature.
   auto req = form_post("/twilio/sms", std::string(kSmsBody), std::string(kSmsSignature));
   EXPECT_FALSE(
-      twilio.verify(req.request(), auth_for("https://gw.example.org/twilio/sms2", {"12345"})));
+      twilio.verify(req.view(), auth_for("https://gw.example.org/twilio/sms2", {"12345"})));
 }
 
 TEST(TwilioVerify, MissingHeader) {
@@ -419,7 +368,7 @@ TEST(TwilioVerify, MissingHeader) {
     SCOPED_TRACE(value);
     OwnedRequest req{"POST", "/twilio/sms", {}, std::string(kSmsBody), {}};
     if (value != "<absent>") req.headers.emplace_back("X-Twilio-Signature", value);
-    const auto result = twilio.verify(req.request(), auth_for(std::string(kSmsUrl), {"12345"}));
+    const auto result = twilio.verify(req.view(), auth_for(std::string(kSmsUrl), {"12345"}));
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code, ErrorCode::kPermissionDenied);
     EXPECT_EQ(result.error().detail, "X-Twilio-Signature: missing");
@@ -433,13 +382,13 @@ TEST(TwilioVerify, HeaderNameIsCaseInsensitive) {
                    {{"x-twilio-signature", std::string(kSmsSignature)}},
                    std::string(kSmsBody),
                    {}};
-  EXPECT_TRUE(twilio.verify(req.request(), auth_for(std::string(kSmsUrl), {"12345"})));
+  EXPECT_TRUE(twilio.verify(req.view(), auth_for(std::string(kSmsUrl), {"12345"})));
 }
 
 TEST(TwilioVerify, WrongTokenDeniedWithoutLeakingSecrets) {
   const TwilioSms twilio;
   auto req = form_post("/twilio/sms", std::string(kSmsBody), std::string(kSmsSignature));
-  const auto result = twilio.verify(req.request(), auth_for(std::string(kSmsUrl), {"54321"}));
+  const auto result = twilio.verify(req.view(), auth_for(std::string(kSmsUrl), {"54321"}));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, ErrorCode::kPermissionDenied);
   const std::string message = result.error().message();
@@ -452,26 +401,26 @@ TEST(TwilioVerify, RotationAcceptsEveryConfiguredToken) {
   const TwilioSms twilio;
   auto req = form_post("/twilio/sms", std::string(kSmsBody), std::string(kSmsSignature));
   // New token first, the old one ("12345") still configured during the rotation.
-  EXPECT_TRUE(twilio.verify(req.request(), auth_for(std::string(kSmsUrl), {"new-token", "12345"})));
-  EXPECT_TRUE(twilio.verify(req.request(), auth_for(std::string(kSmsUrl), {"12345", "new-token"})));
+  EXPECT_TRUE(twilio.verify(req.view(), auth_for(std::string(kSmsUrl), {"new-token", "12345"})));
+  EXPECT_TRUE(twilio.verify(req.view(), auth_for(std::string(kSmsUrl), {"12345", "new-token"})));
   // Once the old token is dropped, its signatures stop working.
-  EXPECT_FALSE(twilio.verify(req.request(), auth_for(std::string(kSmsUrl), {"new-token"})));
+  EXPECT_FALSE(twilio.verify(req.view(), auth_for(std::string(kSmsUrl), {"new-token"})));
 }
 
 TEST(TwilioVerify, NoUsableSecretOrUrlFailsClosed) {
   const TwilioSms twilio;
   auto req = form_post("/twilio/sms", std::string(kSmsBody), std::string(kSmsSignature));
-  EXPECT_FALSE(twilio.verify(req.request(), auth_for(std::string(kSmsUrl), {})));
+  EXPECT_FALSE(twilio.verify(req.view(), auth_for(std::string(kSmsUrl), {})));
   // An empty token would make signatures anyone can compute (a GET: the URL alone is signed).
   OwnedRequest forged{
       "GET", "/twilio/sms", {{"X-Twilio-Signature", twilio_signature(kSmsUrl, {}, "")}}, "", {}};
-  EXPECT_FALSE(twilio.verify(forged.request(), auth_for(std::string(kSmsUrl), {""})));
+  EXPECT_FALSE(twilio.verify(forged.view(), auth_for(std::string(kSmsUrl), {""})));
   // The same request shape is fine with a real token: only the empty one was refused.
   forged.headers[0].second = twilio_signature(kSmsUrl, {}, "12345");
-  EXPECT_TRUE(twilio.verify(forged.request(), auth_for(std::string(kSmsUrl), {"", "12345"})));
+  EXPECT_TRUE(twilio.verify(forged.view(), auth_for(std::string(kSmsUrl), {"", "12345"})));
 
   auto ok = form_post("/twilio/sms", std::string(kSmsBody), std::string(kSmsSignature));
-  const auto result = twilio.verify(ok.request(), auth_for("", {"12345"}));
+  const auto result = twilio.verify(ok.view(), auth_for("", {"12345"}));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, ErrorCode::kPermissionDenied);
 }
@@ -479,13 +428,13 @@ TEST(TwilioVerify, NoUsableSecretOrUrlFailsClosed) {
 TEST(TwilioVerify, MalformedBodyOrMethodIsInvalid) {
   const TwilioSms twilio;
   auto bad_escape = form_post("/twilio/sms", "Body=%G1", std::string(kSmsSignature));
-  const auto r1 = twilio.verify(bad_escape.request(), auth_for(std::string(kSmsUrl), {"12345"}));
+  const auto r1 = twilio.verify(bad_escape.view(), auth_for(std::string(kSmsUrl), {"12345"}));
   ASSERT_FALSE(r1);
   EXPECT_EQ(r1.error().code, ErrorCode::kInvalidArgument);
 
   auto put = form_post("/twilio/sms", std::string(kSmsBody), std::string(kSmsSignature));
   put.method = "PUT";
-  const auto r2 = twilio.verify(put.request(), auth_for(std::string(kSmsUrl), {"12345"}));
+  const auto r2 = twilio.verify(put.view(), auth_for(std::string(kSmsUrl), {"12345"}));
   ASSERT_FALSE(r2);
   EXPECT_EQ(r2.error().code, ErrorCode::kInvalidArgument);
 }
@@ -509,7 +458,7 @@ OwnedRequest post_body(std::string body) {
 TEST(TwilioParse, RecordedSmsWebhook) {
   const TwilioSms twilio;
   auto req = post_body(std::string(kRecordedBody));
-  const auto result = twilio.parse(req.request(), RouteAuth{});
+  const auto result = twilio.parse(req.view(), RouteAuth{});
   ASSERT_TRUE(result) << result.error().message();
   ASSERT_EQ(result->size(), 1u);
   const InboundSms& sms = result->front();
@@ -524,13 +473,13 @@ TEST(TwilioParse, RecordedSmsWebhook) {
 TEST(TwilioParse, SmsShapedVectorBody) {
   const TwilioSms twilio;
   auto req = post_body(std::string(kSmsBody));
-  const auto result = twilio.parse(req.request(), RouteAuth{});
+  const auto result = twilio.parse(req.view(), RouteAuth{});
   ASSERT_TRUE(result) << result.error().message();
   EXPECT_EQ(result->front().text, "Hola ¿dónde está el albergue?");
   EXPECT_EQ(result->front().external_id, "SM11111111111111111111111111111111");
 
   auto empty = post_body(sms_body_with_empty_body());
-  const auto empty_result = twilio.parse(empty.request(), RouteAuth{});
+  const auto empty_result = twilio.parse(empty.view(), RouteAuth{});
   ASSERT_TRUE(empty_result) << empty_result.error().message();
   EXPECT_EQ(empty_result->front().text, "");
 }
@@ -542,7 +491,7 @@ TEST(TwilioParse, GetWebhookReadsTheQuery) {
                    {},
                    "",
                    {}};
-  const auto result = twilio.parse(req.request(), RouteAuth{});
+  const auto result = twilio.parse(req.view(), RouteAuth{});
   ASSERT_TRUE(result) << result.error().message();
   EXPECT_EQ(result->front().external_id, "SM22");
   EXPECT_EQ(result->front().from.e164(), "+50255550000");
@@ -571,7 +520,7 @@ TEST(TwilioParse, RejectsWithFieldNamesOnly) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto req = post_body(c.body);
-    const auto result = twilio.parse(req.request(), RouteAuth{});
+    const auto result = twilio.parse(req.view(), RouteAuth{});
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
     if (!c.detail.empty()) {
@@ -585,7 +534,7 @@ TEST(TwilioParse, UnknownFieldsTolerated) {
   const TwilioSms twilio;
   auto req =
       post_body("MessageSid=SM1&From=%2B525512345678&Body=Hola&OptOutType=HELP&SomeFutureField=x");
-  EXPECT_TRUE(twilio.parse(req.request(), RouteAuth{}));
+  EXPECT_TRUE(twilio.parse(req.view(), RouteAuth{}));
 }
 
 // ---- reply() ---------------------------------------------------------------------------------
@@ -629,14 +578,14 @@ TEST(TwilioReply, TwimlExactBytes) {
 
 TEST(TwilioFixture, RecordedInboundSmsVerifiesAndParses) {
   const TwilioSms twilio;
-  OwnedRequest req = load_http_fixture("tests/fixtures/carriers/twilio/inbound_sms.http");
+  OwnedRequest req = load_recorded_request("tests/fixtures/carriers/twilio/inbound_sms.http");
   ASSERT_EQ(req.method, "POST");
   ASSERT_EQ(req.target, "/v1/twilio/sms");
   const auto auth = auth_for("http://127.0.0.1/v1/twilio/sms", {"test-token-123"});
 
-  const auto verified = twilio.verify(req.request(), auth);
+  const auto verified = twilio.verify(req.view(), auth);
   ASSERT_TRUE(verified) << verified.error().message();
-  const auto parsed = twilio.parse(req.request(), auth);
+  const auto parsed = twilio.parse(req.view(), auth);
   ASSERT_TRUE(parsed) << parsed.error().message();
   ASSERT_EQ(parsed->size(), 1u);
   EXPECT_EQ(parsed->front().external_id, "SM5f2c4a7be1d04b8e9c3a61d0b7e2f481");
@@ -645,9 +594,9 @@ TEST(TwilioFixture, RecordedInboundSmsVerifiesAndParses) {
   EXPECT_EQ(parsed->front().text, "Necesito información del albergue en Tijuana");
 
   // The same recording under another token, or with one byte of the body changed, is refused.
-  EXPECT_FALSE(twilio.verify(req.request(), auth_for(auth.public_url, {"test-token-124"})));
+  EXPECT_FALSE(twilio.verify(req.view(), auth_for(auth.public_url, {"test-token-124"})));
   req.body.back() = '2';  // ApiVersion=2010-04-02
-  EXPECT_FALSE(twilio.verify(req.request(), auth));
+  EXPECT_FALSE(twilio.verify(req.view(), auth));
 }
 
 }  // namespace

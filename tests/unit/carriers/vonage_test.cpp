@@ -4,14 +4,14 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 #include <cstdint>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "recorded_request.hpp"
 
 namespace ventanilla::carriers {
 namespace {
@@ -21,103 +21,41 @@ using Method = VonageSignatureMethod;
 
 // ---- Request building and recorded fixtures -------------------------------------------------
 
-// Owns the bytes a WebhookRequest views. Views are rebuilt on every request() call, so moving a
-// TestRequest (which may move short strings) never leaves a dangling header view.
-struct TestRequest {
-  std::string method;
-  std::string target;
-  std::vector<std::pair<std::string, std::string>> header_store;
-  std::string body;
-  std::vector<WebhookRequest::Header> header_views;
+using test_support::load_recorded_request;
+using test_support::OwnedRequest;
 
-  WebhookRequest request() {
-    header_views.clear();
-    for (const auto& [k, v] : header_store) header_views.emplace_back(k, v);
-    return WebhookRequest{method, target, header_views, body};
-  }
-};
-
-// A raw HTTP/1.1 request as recorded: request line, headers, blank line, Content-Length body.
-// Accepts CRLF or LF line ends so an editor converting the fixture cannot break the test.
-TestRequest load_http(const std::string& relative_path) {
-  const std::string path = std::string(VENTANILLA_SOURCE_DIR) + "/" + relative_path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open fixture " + path);
-  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::size_t head_end = raw.find("\r\n\r\n");
-  std::size_t body_start = head_end + 4;
-  if (head_end == std::string::npos) {
-    head_end = raw.find("\n\n");
-    body_start = head_end + 2;
-  }
-  if (head_end == std::string::npos) throw std::runtime_error("no end of headers in " + path);
-
-  TestRequest r;
-  std::istringstream head(raw.substr(0, head_end));
-  std::string line;
-  std::getline(head, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  std::istringstream request_line(line);
-  request_line >> r.method >> r.target;
-  std::size_t content_length = raw.size() - body_start;
-  while (std::getline(head, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    r.header_store.emplace_back(line.substr(0, colon), value);
-    if (r.header_store.back().first == "Content-Length") content_length = std::stoul(value);
-  }
-  r.body = raw.substr(body_start, content_length);
-  return r;
-}
-
+// As Vonage's clients form-encode: "-_.~" kept, space as '+'.
 std::string form_encode(const Params& params) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (const auto& [k, v] : params) {
     if (!out.empty()) out += '&';
-    for (const std::string* s : {&k, &v}) {
-      for (const char ch : *s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-          out += static_cast<char>(c);
-        } else if (c == ' ') {
-          out += '+';
-        } else {
-          out += '%';
-          out += kHex[c >> 4];
-          out += kHex[c & 0x0F];
-        }
-      }
-      if (s == &k) out += '=';
-    }
+    out +=
+        test_support::form_url_encode(k, "-_.~") + '=' + test_support::form_url_encode(v, "-_.~");
   }
   return out;
 }
 
-TestRequest get_request(const Params& params) {
-  return TestRequest{"GET", "/webhooks/vonage/sms?" + form_encode(params), {}, "", {}};
+OwnedRequest get_request(const Params& params) {
+  return OwnedRequest{"GET", "/webhooks/vonage/sms?" + form_encode(params), {}, "", {}};
 }
 
-TestRequest form_post(const Params& params) {
-  return TestRequest{"POST",
-                     "/webhooks/vonage/sms",
-                     {{"Content-Type", "application/x-www-form-urlencoded"}},
-                     form_encode(params),
-                     {}};
+OwnedRequest form_post(const Params& params) {
+  return OwnedRequest{"POST",
+                      "/webhooks/vonage/sms",
+                      {{"Content-Type", "application/x-www-form-urlencoded"}},
+                      form_encode(params),
+                      {}};
 }
 
-TestRequest json_post(const boost::json::object& object) {
-  return TestRequest{"POST",
-                     "/webhooks/vonage/sms",
-                     {{"Content-Type", "application/json; charset=utf-8"}},
-                     boost::json::serialize(object),
-                     {}};
+OwnedRequest json_post(const boost::json::object& object) {
+  return OwnedRequest{"POST",
+                      "/webhooks/vonage/sms",
+                      {{"Content-Type", "application/json; charset=utf-8"}},
+                      boost::json::serialize(object),
+                      {}};
 }
 
-TestRequest json_post(const Params& params) {
+OwnedRequest json_post(const Params& params) {
   boost::json::object o;
   for (const auto& [k, v] : params) o[k] = v;
   return json_post(o);
@@ -196,7 +134,7 @@ TEST(VonageSignature, OfficialVectorsVerifyAsRequests) {
     SCOPED_TRACE(v.name);
     const VonageSms vonage(v.method);
     auto req = get_request(with(kOfficialParams, "sig", std::string(v.expected)));
-    EXPECT_TRUE(vonage.verify(req.request(), auth_at(1385047698, {std::string(kOfficialSecret)})));
+    EXPECT_TRUE(vonage.verify(req.view(), auth_at(1385047698, {std::string(kOfficialSecret)})));
   }
 }
 
@@ -271,7 +209,7 @@ TEST(VonageVerify, AcceptsTheSameSignedMessageAsGetFormAndJson) {
     const VonageSms vonage(c.method);
     const Params params = with(kSmsParams, "sig", std::string(c.sig));
     const RouteAuth auth = auth_at(kSmsTimestamp, {std::string(kSmsSecret)});
-    std::vector<std::pair<std::string, TestRequest>> requests;
+    std::vector<std::pair<std::string, OwnedRequest>> requests;
     requests.emplace_back("GET query", get_request(params));
     requests.emplace_back("POST form", form_post(params));
     requests.emplace_back("POST JSON", json_post(params));
@@ -282,7 +220,7 @@ TEST(VonageVerify, AcceptsTheSameSignedMessageAsGetFormAndJson) {
     requests.emplace_back("POST JSON numeric timestamp", json_post(numeric));
     for (auto& [name, req] : requests) {
       SCOPED_TRACE(std::string(c.name) + " " + name);
-      const auto verified = vonage.verify(req.request(), auth);
+      const auto verified = vonage.verify(req.view(), auth);
       EXPECT_TRUE(verified) << (verified ? "" : verified.error().detail);
     }
   }
@@ -290,7 +228,7 @@ TEST(VonageVerify, AcceptsTheSameSignedMessageAsGetFormAndJson) {
 
 struct Rejection {
   const char* name;
-  TestRequest request;
+  OwnedRequest request;
   RouteAuth auth;
   std::string detail;
 };
@@ -340,7 +278,7 @@ TEST(VonageVerify, RejectsWithPreciseDetail) {
   const VonageSms vonage;
   for (auto& c : cases) {
     SCOPED_TRACE(c.name);
-    const auto verified = vonage.verify(c.request.request(), c.auth);
+    const auto verified = vonage.verify(c.request.view(), c.auth);
     ASSERT_FALSE(verified);
     EXPECT_EQ(verified.error().code, ErrorCode::kPermissionDenied);
     EXPECT_EQ(verified.error().detail, c.detail);
@@ -354,11 +292,11 @@ TEST(VonageVerify, WindowEdgesAreInclusive) {
   const VonageSms vonage;
   for (const std::int64_t offset : {-300, -1, 0, 1, 300}) {
     SCOPED_TRACE(offset);
-    EXPECT_TRUE(vonage.verify(req.request(), auth_at(kSmsTimestamp + offset, {secret})));
+    EXPECT_TRUE(vonage.verify(req.view(), auth_at(kSmsTimestamp + offset, {secret})));
   }
   for (const std::int64_t offset : {-301, 301}) {
     SCOPED_TRACE(offset);
-    EXPECT_FALSE(vonage.verify(req.request(), auth_at(kSmsTimestamp + offset, {secret})));
+    EXPECT_FALSE(vonage.verify(req.view(), auth_at(kSmsTimestamp + offset, {secret})));
   }
 }
 
@@ -369,17 +307,17 @@ TEST(VonageVerify, HmacSignaturesAreUppercaseExactly) {
   const RouteAuth auth = auth_at(kSmsTimestamp, {std::string(kSmsSecret)});
   auto upper_req = get_request(with(kSmsParams, "sig", std::string(kSmsSha256)));
   auto lower_req = get_request(with(kSmsParams, "sig", lower));
-  EXPECT_TRUE(vonage.verify(upper_req.request(), auth));
-  EXPECT_FALSE(vonage.verify(lower_req.request(), auth));
+  EXPECT_TRUE(vonage.verify(upper_req.view(), auth));
+  EXPECT_FALSE(vonage.verify(lower_req.view(), auth));
 }
 
 TEST(VonageVerify, OnlyTheConfiguredMethodVerifies) {
   const RouteAuth auth = auth_at(kSmsTimestamp, {std::string(kSmsSecret)});
   auto md5_req = get_request(with(kSmsParams, "sig", std::string(kSmsMd5Hash)));
   auto sha_req = get_request(with(kSmsParams, "sig", std::string(kSmsSha256)));
-  EXPECT_FALSE(VonageSms(Method::kSha256).verify(md5_req.request(), auth));
-  EXPECT_FALSE(VonageSms(Method::kMd5Hash).verify(sha_req.request(), auth));
-  EXPECT_FALSE(VonageSms(Method::kSha512).verify(sha_req.request(), auth));
+  EXPECT_FALSE(VonageSms(Method::kSha256).verify(md5_req.view(), auth));
+  EXPECT_FALSE(VonageSms(Method::kMd5Hash).verify(sha_req.view(), auth));
+  EXPECT_FALSE(VonageSms(Method::kSha512).verify(sha_req.view(), auth));
 }
 
 TEST(VonageVerify, AnyRotatedSecretVerifies) {
@@ -387,34 +325,34 @@ TEST(VonageVerify, AnyRotatedSecretVerifies) {
   auto by_new = get_request(signed_params(kSmsParams, "new-secret"));
   auto by_old = get_request(signed_params(kSmsParams, "old-secret"));
   const RouteAuth rotating = auth_at(kSmsTimestamp, {"new-secret", "old-secret"});
-  EXPECT_TRUE(vonage.verify(by_new.request(), rotating));
-  EXPECT_TRUE(vonage.verify(by_old.request(), rotating));
+  EXPECT_TRUE(vonage.verify(by_new.view(), rotating));
+  EXPECT_TRUE(vonage.verify(by_old.view(), rotating));
   // After the rotation ends, the old secret no longer verifies.
-  EXPECT_FALSE(vonage.verify(by_old.request(), auth_at(kSmsTimestamp, {"new-secret"})));
+  EXPECT_FALSE(vonage.verify(by_old.view(), auth_at(kSmsTimestamp, {"new-secret"})));
 }
 
 TEST(VonageVerify, EmptySecretNeverVerifies) {
   auto req = get_request(signed_params(kSmsParams, ""));
-  EXPECT_FALSE(VonageSms().verify(req.request(), auth_at(kSmsTimestamp, {"", "real"})));
+  EXPECT_FALSE(VonageSms().verify(req.view(), auth_at(kSmsTimestamp, {"", "real"})));
 }
 
 TEST(VonageVerify, UnsignedAllowedOnlyWhenNotRequired) {
   const VonageSms optional(Method::kMd5Hash, /*require_signature=*/false);
   const RouteAuth auth = auth_at(kSmsTimestamp, {std::string(kSmsSecret)});
   auto unsigned_req = get_request(kSmsParams);
-  EXPECT_TRUE(optional.verify(unsigned_req.request(), auth));
+  EXPECT_TRUE(optional.verify(unsigned_req.view(), auth));
   // A signature that is present is still checked.
   auto bad_sig = get_request(with(kSmsParams, "sig", "00000000000000000000000000000000"));
-  const auto verified = optional.verify(bad_sig.request(), auth);
+  const auto verified = optional.verify(bad_sig.view(), auth);
   ASSERT_FALSE(verified);
   EXPECT_EQ(verified.error().detail, "sig: does not match");
 }
 
 TEST(VonageVerify, UndecodableRequestsAreInvalidArgument) {
   const RouteAuth auth = auth_at(kSmsTimestamp, {std::string(kSmsSecret)});
-  std::vector<std::pair<const char*, TestRequest>> cases;
-  cases.emplace_back("bad escape", TestRequest{"GET", "/v?text=%zz&sig=1", {}, "", {}});
-  cases.emplace_back("repeated field", TestRequest{"GET", "/v?sig=1&sig=2", {}, "", {}});
+  std::vector<std::pair<const char*, OwnedRequest>> cases;
+  cases.emplace_back("bad escape", OwnedRequest{"GET", "/v?text=%zz&sig=1", {}, "", {}});
+  cases.emplace_back("repeated field", OwnedRequest{"GET", "/v?sig=1&sig=2", {}, "", {}});
   cases.emplace_back("not JSON", json_post(Params{}));
   cases.back().second.body = "{\"sig\":";
   cases.emplace_back("JSON array", json_post(Params{}));
@@ -423,10 +361,10 @@ TEST(VonageVerify, UndecodableRequestsAreInvalidArgument) {
   boolean["sig"] = "x";
   boolean["concat"] = true;
   cases.emplace_back("JSON boolean", json_post(boolean));
-  cases.emplace_back("PUT", TestRequest{"PUT", "/v", {}, "sig=1", {}});
+  cases.emplace_back("PUT", OwnedRequest{"PUT", "/v", {}, "sig=1", {}});
   for (auto& [name, req] : cases) {
     SCOPED_TRACE(name);
-    const auto verified = VonageSms().verify(req.request(), auth);
+    const auto verified = VonageSms().verify(req.view(), auth);
     ASSERT_FALSE(verified);
     EXPECT_EQ(verified.error().code, ErrorCode::kInvalidArgument);
   }
@@ -437,15 +375,15 @@ TEST(VonageVerify, UndecodableRequestsAreInvalidArgument) {
 constexpr std::int64_t kFixtureTimestamp = 1795924872;  // 2026-11-29 04:01:12 UTC
 
 TEST(VonageRecorded, InboundSmsGetVerifiesAndParses) {
-  auto recorded = load_http("tests/fixtures/carriers/vonage/inbound_sms_get.http");
+  auto recorded = load_recorded_request("tests/fixtures/carriers/vonage/inbound_sms_get.http");
   ASSERT_EQ(recorded.method, "GET");
   const VonageSms vonage;
   const RouteAuth auth = auth_at(kFixtureTimestamp + 2, {"test-secret"});
-  const auto verified = vonage.verify(recorded.request(), auth);
+  const auto verified = vonage.verify(recorded.view(), auth);
   EXPECT_TRUE(verified) << (verified ? "" : verified.error().detail);
-  EXPECT_FALSE(vonage.verify(recorded.request(), auth_at(kFixtureTimestamp, {"other-secret"})));
+  EXPECT_FALSE(vonage.verify(recorded.view(), auth_at(kFixtureTimestamp, {"other-secret"})));
 
-  const auto parsed = vonage.parse(recorded.request(), auth);
+  const auto parsed = vonage.parse(recorded.view(), auth);
   ASSERT_TRUE(parsed) << parsed.error().detail;
   ASSERT_EQ(parsed->size(), 1u);
   const InboundSms& sms = parsed->front();
@@ -473,13 +411,13 @@ TEST(VonageParse, SameMessageFromGetFormAndJson) {
   const Params params = with(kPlainSms, "text",
                              "\xC2\xBF"
                              "D\xC3\xB3nde? A&B=C 100%");
-  std::vector<std::pair<std::string, TestRequest>> requests;
+  std::vector<std::pair<std::string, OwnedRequest>> requests;
   requests.emplace_back("GET query", get_request(params));
   requests.emplace_back("POST form", form_post(params));
   requests.emplace_back("POST JSON", json_post(params));
   for (auto& [name, req] : requests) {
     SCOPED_TRACE(name);
-    const auto parsed = VonageSms().parse(req.request(), RouteAuth{});
+    const auto parsed = VonageSms().parse(req.view(), RouteAuth{});
     ASSERT_TRUE(parsed) << parsed.error().detail;
     ASSERT_EQ(parsed->size(), 1u);
     EXPECT_EQ(parsed->front().text,
@@ -491,13 +429,13 @@ TEST(VonageParse, SameMessageFromGetFormAndJson) {
 }
 
 TEST(VonageParse, UnicodeTypeAndPlusAsSpace) {
-  auto req = TestRequest{"POST",
-                         "/webhooks/vonage/sms",
-                         {{"Content-Type", "application/x-www-form-urlencoded"}},
-                         "msisdn=%2B50255550123&to=12015550000&messageId=0B0000004B65F630"
-                         "&text=Necesito+informaci%C3%B3n&type=unicode",
-                         {}};
-  const auto parsed = VonageSms().parse(req.request(), RouteAuth{});
+  auto req = OwnedRequest{"POST",
+                          "/webhooks/vonage/sms",
+                          {{"Content-Type", "application/x-www-form-urlencoded"}},
+                          "msisdn=%2B50255550123&to=12015550000&messageId=0B0000004B65F630"
+                          "&text=Necesito+informaci%C3%B3n&type=unicode",
+                          {}};
+  const auto parsed = VonageSms().parse(req.view(), RouteAuth{});
   ASSERT_TRUE(parsed) << parsed.error().detail;
   EXPECT_EQ(parsed->front().text, "Necesito informaci\xC3\xB3n");
   EXPECT_EQ(parsed->front().from.e164(), "+50255550123");
@@ -508,7 +446,7 @@ TEST(VonageParse, ConcatenatedPart) {
       with(with(with(with(kPlainSms, "concat", "true"), "concat-ref", "108"), "concat-total", "3"),
            "concat-part", "2");
   auto req = json_post(params);
-  const auto parsed = VonageSms().parse(req.request(), RouteAuth{});
+  const auto parsed = VonageSms().parse(req.view(), RouteAuth{});
   ASSERT_TRUE(parsed) << parsed.error().detail;
   ASSERT_TRUE(parsed->front().part.has_value());
   EXPECT_EQ(*parsed->front().part, (InboundSms::Part{"108", 3, 2}));
@@ -552,7 +490,7 @@ TEST(VonageParse, ConcatPartValidation) {
     if (c.total) params = with(params, "concat-total", c.total);
     if (c.part) params = with(params, "concat-part", c.part);
     auto req = get_request(params);
-    const auto parsed = VonageSms().parse(req.request(), RouteAuth{});
+    const auto parsed = VonageSms().parse(req.view(), RouteAuth{});
     if (!c.error) {
       ASSERT_TRUE(parsed) << parsed.error().detail;
       ASSERT_TRUE(parsed->front().part.has_value());
@@ -569,7 +507,7 @@ TEST(VonageParse, ConcatPartValidation) {
 
 TEST(VonageParse, ConcatFieldsWithoutConcatFlagStillValidated) {
   auto req = get_request(with(kPlainSms, "concat-part", "1"));
-  const auto parsed = VonageSms().parse(req.request(), RouteAuth{});
+  const auto parsed = VonageSms().parse(req.view(), RouteAuth{});
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().detail, "concat-ref: missing");
 }
@@ -598,7 +536,7 @@ TEST(VonageParse, RejectsMalformedMessagesNamingTheField) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto req = form_post(c.params);
-    const auto parsed = VonageSms().parse(req.request(), RouteAuth{});
+    const auto parsed = VonageSms().parse(req.view(), RouteAuth{});
     ASSERT_FALSE(parsed);
     EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
     EXPECT_EQ(parsed.error().detail, c.detail);
@@ -609,7 +547,7 @@ TEST(VonageParse, RejectsMalformedMessagesNamingTheField) {
 TEST(VonageParse, MissingOptionalFieldsAreTolerated) {
   // `to` absent and `type` absent (read as text); keyword is ignored.
   auto req = get_request(without(without(kPlainSms, "to"), "type"));
-  const auto parsed = VonageSms().parse(req.request(), RouteAuth{});
+  const auto parsed = VonageSms().parse(req.view(), RouteAuth{});
   ASSERT_TRUE(parsed) << parsed.error().detail;
   EXPECT_EQ(parsed->front().to, "");
   EXPECT_EQ(parsed->front().text, "AYUDA albergue");
