@@ -1,6 +1,7 @@
 #include "app/app.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -442,7 +443,10 @@ int run_serve(const CommandLine& cl) {
 
   std::vector<std::thread> threads;
   for (std::uint32_t i = 1; i < cfg->server.io_threads; ++i)
-    threads.emplace_back([&io] { io.run(); });
+    threads.emplace_back([&io] {
+      ::pthread_setname_np(::pthread_self(), "io");
+      io.run();
+    });
   io.run();
   for (auto& t : threads) t.join();
 

@@ -1,5 +1,6 @@
 #include "app/content_snapshots.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include "app/menu_files.hpp"
@@ -76,7 +77,10 @@ Result<void> ContentSnapshots::reload_menus(storage::Database& db) {
 }
 
 void ContentSnapshots::start_polling(std::chrono::milliseconds interval) {
-  poller_ = std::thread([this, interval] { poll_loop(interval); });
+  poller_ = std::thread([this, interval] {
+    ::pthread_setname_np(::pthread_self(), "content");
+    poll_loop(interval);
+  });
 }
 
 void ContentSnapshots::stop() {
