@@ -394,7 +394,11 @@ int run_serve(const CommandLine& cl) {
     writer.stop();
     return kExitUsage;
   }
-  for (auto& route : *sms_routes) router.add(std::move(route));
+  std::vector<std::string> live_sms_routes;
+  for (auto& route : *sms_routes) {
+    live_sms_routes.push_back(route.name);
+    router.add(std::move(route));
+  }
   server_metrics.emplace(router.route_names());
 
   net::io_context io(static_cast<int>(cfg->server.io_threads));
@@ -418,16 +422,26 @@ int run_serve(const CommandLine& cl) {
   // tables stay the size of the live traffic.
   net::steady_timer purge_timer(io);
   const auto purge_every = std::chrono::seconds(cfg->ussd.purge_interval_s);
-  const auto purge_settings = ussd_settings(cfg->ussd);
+  // A session row must outlive its own timeout and the resume window: keep the longest of all.
+  std::chrono::milliseconds keep_sessions =
+      std::max(std::chrono::seconds(cfg->ussd.session_timeout_s),
+               std::chrono::seconds(cfg->ussd.resume_window_s));
+  for (const auto& r : cfg->routes) {
+    if (std::find(live_sms_routes.begin(), live_sms_routes.end(), "sms_" + r.name) ==
+        live_sms_routes.end())
+      continue;  // off (no secret): its conversations cannot exist
+    keep_sessions = std::max<std::chrono::milliseconds>(
+        keep_sessions, std::chrono::seconds(r.conversation_timeout_s));
+  }
   std::function<void()> schedule_purge = [&] {
     purge_timer.expires_after(purge_every);
     purge_timer.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
-      purge_ussd(writer, purge_settings, logging::get("ussd"));
+      purge_expired_rows(writer, keep_sessions, logging::get("storage"));
       schedule_purge();
     });
   };
-  if (cfg->ussd.enabled) schedule_purge();
+  schedule_purge();
   signals.async_wait([&](boost::system::error_code ec, int signo) {
     if (ec) return;
     log->info("signal {}: stopping; draining for up to {} ms", signo, drain.count());

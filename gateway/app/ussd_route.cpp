@@ -114,9 +114,8 @@ http::Route make_ussd_route(const config::Config& config, UssdRouteDeps deps) {
   return route;
 }
 
-void purge_ussd(storage::StorageWriter& writer, const inbound::UssdRouteSettings& settings,
-                std::shared_ptr<spdlog::logger> log) {
-  const auto keep = std::max(settings.session_timeout, settings.resume_window);
+void purge_expired_rows(storage::StorageWriter& writer, std::chrono::milliseconds keep,
+                        std::shared_ptr<spdlog::logger> log) {
   auto report = std::make_shared<storage::PurgeReport>();
   writer.submit(
       [report, keep](storage::Database& db) {

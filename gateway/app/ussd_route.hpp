@@ -5,6 +5,7 @@
 // generic error (or nothing) for those.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,9 +45,10 @@ inbound::UssdRouteSettings ussd_settings(const config::UssdConfig& config);
 
 http::Route make_ussd_route(const config::Config& config, UssdRouteDeps deps);
 
-// Queues a writer job deleting sessions past expiry and the resume window, and stored replies
-// past their retention. Returns at once; the outcome is logged.
-void purge_ussd(storage::StorageWriter& writer, const inbound::UssdRouteSettings& settings,
-                std::shared_ptr<spdlog::logger> log);
+// Queues a writer job deleting sessions (USSD and SMS) not updated for `keep` — the longest of
+// every session timeout, conversation timeout and resume window —, stored replies past their
+// retention and orphaned SMS parts. Returns at once; the outcome is logged.
+void purge_expired_rows(storage::StorageWriter& writer, std::chrono::milliseconds keep,
+                        std::shared_ptr<spdlog::logger> log);
 
 }  // namespace ventanilla::app

@@ -397,6 +397,13 @@ struct OneSecondSessions {
 
 class UssdSession : public UssdServerSuite<DefaultSettings> {};
 class UssdExpiry : public UssdServerSuite<OneSecondSessions> {};
+struct PurgeEverySecond {
+  static std::vector<std::string> extra_args() {
+    return {"--set", "ussd.session_timeout_s=1", "--set", "ussd.resume_window_s=0",
+            "--set", "ussd.purge_interval_s=1"};
+  }
+};
+class UssdPurge : public UssdServerSuite<PurgeEverySecond> {};
 
 // What a walk to the SMS found.
 struct WalkResult {
@@ -783,6 +790,21 @@ TEST_F(UssdExpiry, AnExpiredSessionDoesNotShiftTheCallersEarlierInputsByOneScree
   const std::set<std::string> sound = {std::string(kNeedTitleEs), std::string(kCountryTitleEs),
                                        std::string(kResumeTitleEs)};
   EXPECT_TRUE(sound.contains(title)) << "text \"1*1\" after expiry answered with:\n" << screen;
+}
+
+// Sessions past their timeout and the resume window are deleted by the purge timer, not kept
+// forever: the table holds live traffic only.
+TEST_F(UssdPurge, ExpiredSessionsAreDeletedByThePurgeTimer) {
+  Caller caller("purge-1", "+50255509101", "704001");
+  ASSERT_EQ(caller.dial().rfind("CON ", 0), 0u);
+  ASSERT_GT(session_created_ms(server().db_path(), "purge-1"), 0);
+  // Timeout 1 s, purge every second: gone within a few seconds (bounded wait, not a timing goal).
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (session_created_ms(server().db_path(), "purge-1") > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(session_created_ms(server().db_path(), "purge-1"), -1);
 }
 
 }  // namespace
