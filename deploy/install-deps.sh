@@ -20,6 +20,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev sqlite3
   # Benchmark (tests/bench/run.sh): load generator, and curl to wait for /healthz.
   wrk curl
+  # Kannel end-to-end test (tests/integration/kannel_e2e_test.cpp): bearerbox and smsbox
+  # (/usr/sbin) from kannel, the fakesmsc test client (/usr/lib/kannel/test) from kannel-extras.
+  kannel kannel-extras
   # Scripts and developer tooling: python3 for helper scripts, CA roots for any HTTPS client,
   # clang-format for the repository's .clang-format.
   python3 ca-certificates clang-format
@@ -76,3 +79,17 @@ if ((${#still_missing[@]} > 0)); then
   exit 1
 fi
 log "installed: ${missing[*]}"
+
+# Debian's kannel package enables an init script that starts a system-wide bearerbox + wapbox from
+# /etc/kannel/kannel.conf. Nothing here uses it (the tests run their own boxes on ephemeral ports
+# and stop them by PID), so turn it off once, right after installing; a container without an init
+# system has nothing running, hence the ignored failures.
+if [[ " ${missing[*]} " == *" kannel "* ]]; then
+  log "stopping and disabling the system-wide kannel service (tests start their own boxes)"
+  if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
+    systemctl disable --now kannel >/dev/null 2>&1 || true
+  else
+    service kannel stop >/dev/null 2>&1 || true
+    update-rc.d kannel disable >/dev/null 2>&1 || true
+  fi
+fi

@@ -79,9 +79,9 @@ class KannelSms final : public SmsProtocol {
   // parameter; without it, the body is taken as ISO-8859-1 and UTF-8 is double-encoded). No reply:
   // 200 with an empty body, which sends nothing with omit-empty = true.
   //
-  // Kannel sends a text/plain reply in the GSM 7-bit alphabet, where á í ó ú become '?' (§12):
-  // the pipeline should hand us GSM-7-transliterated text (text::EncodingPolicy::kGsm7). UCS-2
-  // replies would need an `X-Kannel-Coding: 2` response header, which WebhookReply cannot carry.
+  // Kannel sends a text/plain reply in the GSM 7-bit alphabet, where á í ó ú become '?' (§12). A
+  // reply that is not GSM-7 (the route's encoding allows UCS-2) carries `X-Kannel-Coding: 2`, and
+  // Kannel converts it from the charset (needs accept-x-kannel-headers = true).
   WebhookReply reply(std::optional<std::string_view> text) const override;
 };
 
