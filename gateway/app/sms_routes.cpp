@@ -14,6 +14,7 @@
 
 #include "app/route_support.hpp"
 #include "carriers/protocol_factory.hpp"
+#include "http/address_ranges.hpp"
 #include "inbound/sms_message.hpp"
 #include "privacy/constant_time.hpp"
 #include "storage/async_write.hpp"
@@ -113,6 +114,8 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
       std::unique_ptr<carriers::SmsProtocol> protocol;
       inbound::SmsRouteSettings settings;
       bool capability = false;
+      http::AddressRanges allow_from;       // empty: any peer
+      http::AddressRanges trusted_proxies;  // whose X-Forwarded-* headers are believed
       std::atomic<bool> warned_rebuilt_url{false};
     };
     auto shared = std::make_shared<Shared>(deps);
@@ -120,6 +123,12 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
     shared->secrets = std::move(*secrets);
     shared->protocol = std::move(*protocol);
     shared->capability = carriers::uses_capability_path(r.carrier);
+    auto allow = http::AddressRanges::parse(r.allow_from);
+    if (!allow) return route_error(r, "allow_from: " + allow.error().detail);
+    shared->allow_from = std::move(*allow);
+    auto proxies = http::AddressRanges::parse(r.trusted_proxies);
+    if (!proxies) return route_error(r, "trusted_proxies: " + proxies.error().detail);
+    shared->trusted_proxies = std::move(*proxies);
     auto& st = shared->settings;
     st.route = r.name;
     st.policy = encoding_policy(r.encoding);
@@ -132,6 +141,24 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
     auto handler = [shared](const http::HttpRequest& request,
                             http::RequestContext& rc) -> net::awaitable<http::HttpResponse> {
       Shared& s = *shared;
+      // The caller: the TCP peer, or — when the peer is a trusted proxy — the last address it
+      // appended to X-Forwarded-For. Headers from anyone else are ignored (reliability.md §1).
+      const bool via_proxy =
+          !s.trusted_proxies.empty() && s.trusted_proxies.contains(rc.peer_address);
+      std::string_view client = rc.peer_address;
+      if (via_proxy) {
+        if (auto xff = request.header("X-Forwarded-For")) {
+          std::string_view last =
+              xff->substr(xff->rfind(',') == std::string_view::npos ? 0 : xff->rfind(',') + 1);
+          while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+          if (!last.empty()) client = last;
+        }
+      }
+      if (!s.allow_from.empty() && !s.allow_from.contains(client)) {
+        ++s.deps.metrics.rejected;
+        s.deps.log->warn("{} route {}: caller not in allow_from", rc.request_id, s.route.name);
+        co_return http::HttpResponse::text(403, "forbidden\n");
+      }
       if (s.capability) {
         const std::string_view path = request.path();
         const std::string_view secret = path.substr(std::min(path.size(), s.route.path.size() + 1));
@@ -151,9 +178,15 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
       auth.public_url = s.route.public_url;
       // Only Twilio signs the URL; the others need no URL at all.
       if (auth.public_url.empty() && s.route.carrier == "twilio") {
-        // Local use only: rebuild what the carrier signed from Host and path, over http.
-        auth.public_url = fmt::format("http://{}{}", request.header("Host").value_or("localhost"),
-                                      request.path());
+        // Rebuild what the carrier signed: behind a trusted proxy from its X-Forwarded-Proto and
+        // -Host, else (local use) from Host over http.
+        std::string_view scheme = "http";
+        std::string_view host = request.header("Host").value_or("localhost");
+        if (via_proxy) {
+          scheme = request.header("X-Forwarded-Proto").value_or("https");
+          host = request.header("X-Forwarded-Host").value_or(host);
+        }
+        auth.public_url = fmt::format("{}://{}{}", scheme, host, request.path());
         if (!s.warned_rebuilt_url.exchange(true)) {
           s.deps.log->warn(
               "route {}: no public_url; signatures are checked against the URL "
