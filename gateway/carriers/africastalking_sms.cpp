@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "carriers/field_checks.hpp"
 #include "carriers/form_body.hpp"
 
 namespace ventanilla::carriers {
@@ -13,10 +14,6 @@ namespace {
 
 Error invalid(std::string detail) {
   return make_error(ErrorCode::kInvalidArgument, "africastalking sms", std::move(detail));
-}
-
-bool printable_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
 bool is_digits(std::string_view s) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "carriers/field_checks.hpp"
 #include "carriers/form_body.hpp"
 
 namespace ventanilla::carriers {
@@ -12,10 +13,6 @@ namespace {
 
 Error invalid(std::string detail) {
   return make_error(ErrorCode::kInvalidArgument, "africastalking ussd", std::move(detail));
-}
-
-bool printable_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
 }  // namespace

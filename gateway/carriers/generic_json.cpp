@@ -14,6 +14,7 @@
 #include <charconv>
 #include <cstdint>
 
+#include "carriers/field_checks.hpp"
 #include "privacy/constant_time.hpp"
 
 namespace ventanilla::carriers {
@@ -30,10 +31,6 @@ Error invalid(std::string detail) {
 
 Error denied(std::string detail) {
   return make_error(ErrorCode::kPermissionDenied, "generic", std::move(detail));
-}
-
-bool printable_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
 bool is_hex(std::string_view s) {

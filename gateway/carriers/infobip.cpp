@@ -6,16 +6,14 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "carriers/field_checks.hpp"
+
 namespace ventanilla::carriers {
 
 namespace {
 
 Error invalid(std::string detail) {
   return make_error(ErrorCode::kInvalidArgument, "infobip", std::move(detail));
-}
-
-bool printable_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
 // A string member of a result; "results[i].name: missing" / ": not a string" otherwise.

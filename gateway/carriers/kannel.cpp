@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdint>
 
+#include "carriers/field_checks.hpp"
 #include "carriers/form_body.hpp"
 #include "text/gsm7.hpp"
 
@@ -20,10 +21,6 @@ Error invalid(std::string detail) {
 
 bool is_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool printable_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
 std::string lower(std::string_view s) {

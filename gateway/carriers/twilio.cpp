@@ -8,6 +8,7 @@
 #include <array>
 #include <cctype>
 
+#include "carriers/field_checks.hpp"
 #include "carriers/form_body.hpp"
 #include "privacy/constant_time.hpp"
 
@@ -154,10 +155,6 @@ std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool printable_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
 // XML text content: the five markup characters escaped; C0 controls other than tab, newline and

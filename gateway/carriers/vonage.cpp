@@ -12,6 +12,7 @@
 #include <charconv>
 #include <optional>
 
+#include "carriers/field_checks.hpp"
 #include "carriers/form_body.hpp"
 #include "privacy/constant_time.hpp"
 
@@ -105,10 +106,6 @@ std::optional<std::uint32_t> small_number(std::string_view s) {
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
   return value;
-}
-
-bool printable_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
 std::string hex(const unsigned char* bytes, std::size_t size, bool upper) {
