@@ -113,12 +113,12 @@ std::string utf16be_to_utf8(std::string_view bytes) {
   if (bytes.size() % 2 != 0) throw std::runtime_error("UTF-16BE with an odd number of bytes");
   std::string out;
   for (std::size_t i = 0; i < bytes.size(); i += 2) {
-    char32_t c =
-        (static_cast<unsigned char>(bytes[i]) << 8) | static_cast<unsigned char>(bytes[i + 1]);
+    char32_t c = static_cast<char32_t>(static_cast<unsigned char>(bytes[i])) << 8 |
+                 static_cast<char32_t>(static_cast<unsigned char>(bytes[i + 1]));
     if (c >= 0xD800 && c <= 0xDBFF) {
       if (i + 3 >= bytes.size()) throw std::runtime_error("lone high surrogate");
-      const char32_t low = (static_cast<unsigned char>(bytes[i + 2]) << 8) |
-                           static_cast<unsigned char>(bytes[i + 3]);
+      const char32_t low = static_cast<char32_t>(static_cast<unsigned char>(bytes[i + 2])) << 8 |
+                           static_cast<char32_t>(static_cast<unsigned char>(bytes[i + 3]));
       if (low < 0xDC00 || low > 0xDFFF) throw std::runtime_error("lone high surrogate");
       c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
       i += 2;
