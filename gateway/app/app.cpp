@@ -382,9 +382,18 @@ int run_serve(const CommandLine& cl) {
   http::Router router = build_router(writer, readiness, server_metrics, storage_metrics,
                                      ussd_metrics, sms_metrics, started);
   if (cfg->ussd.enabled) {
-    router.add(make_ussd_route(
+    router.add(make_africastalking_ussd_route(
         *cfg, {writer, content, *pseudonymizer, ussd_metrics, logging::get("ussd")}));
   }
+  // Like the SMS routes below: a missing secret stops start-up unless the route says "skip".
+  auto ussd_routes = make_generic_ussd_routes(
+      *cfg, {writer, content, *pseudonymizer, ussd_metrics, logging::get("ussd")});
+  if (!ussd_routes) {
+    log->error("{}", ussd_routes.error().message());
+    writer.stop();
+    return kExitUsage;
+  }
+  for (auto& route : *ussd_routes) router.add(std::move(route));
   // An enabled route whose secret is missing stops start-up here, naming the route and the key,
   // instead of answering 403 to every carrier request later.
   auto sms_routes =

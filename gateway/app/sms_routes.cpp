@@ -94,7 +94,7 @@ Result<std::vector<std::string>> resolve_route_secrets(const config::RouteConfig
 Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, SmsRouteDeps deps) {
   std::vector<http::Route> routes;
   for (const auto& r : config.routes) {
-    if (!r.enabled) continue;
+    if (!r.enabled || r.is_ussd()) continue;  // USSD routes: make_generic_ussd_routes
     auto secrets = resolve_route_secrets(r);
     if (!secrets) {
       if (secrets.error().code == ErrorCode::kNotFound && r.if_secret_missing == "skip") {

@@ -48,8 +48,9 @@ struct SmsRouteDeps {
 // route and the key ("route twilio: secret_env VENTANILLA_TWILIO_AUTH_TOKEN is not set").
 Result<std::vector<std::string>> resolve_route_secrets(const config::RouteConfig& route);
 
-// The HTTP routes for every enabled [[route]]; routes whose secret is missing are skipped when
-// they say if_secret_missing = "skip" (logged), and are an error otherwise.
+// The HTTP routes for every enabled SMS [[route]] (generic-ussd ones are USSD routes, built by
+// app/ussd_route.hpp); routes whose secret is missing are skipped when they say
+// if_secret_missing = "skip" (logged), and are an error otherwise.
 Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, SmsRouteDeps deps);
 
 }  // namespace ventanilla::app

@@ -8,6 +8,9 @@
 #include <chrono>
 
 #include "app/route_support.hpp"
+#include "app/sms_routes.hpp"
+#include "carriers/africastalking_ussd.hpp"
+#include "carriers/generic_json.hpp"
 #include "storage/async_write.hpp"
 #include "storage/session_store.hpp"
 
@@ -32,6 +35,9 @@ void UssdRouteMetrics::render(std::string& out) const {
   counter("ventanilla_ussd_replayed_total", "USSD hops answered from a stored reply (retries).",
           replayed.load());
   counter("ventanilla_ussd_rejected_total", "Malformed USSD requests (400).", rejected.load());
+  counter("ventanilla_ussd_forbidden_total",
+          "USSD requests with a bad or missing signature or a stale timestamp (403).",
+          forbidden.load());
   counter("ventanilla_ussd_apologies_total", "USSD hops answered with the error apology.",
           apologies.load());
   counter("ventanilla_ussd_sms_queued_total", "SMS queued from USSD sessions.", sms_queued.load());
@@ -48,33 +54,59 @@ inbound::UssdRouteSettings ussd_settings(const config::UssdConfig& c) {
   return s;
 }
 
-http::Route make_ussd_route(const config::Config& config, UssdRouteDeps deps) {
+inbound::UssdRouteSettings generic_ussd_settings(const config::Config& config,
+                                                 const config::RouteConfig& route) {
+  inbound::UssdRouteSettings s = ussd_settings(config.ussd);
+  s.carrier = route.name == route.carrier ? route.carrier : route.carrier + ":" + route.name;
+  s.screen = {route.screen_septets != 0 ? route.screen_septets : config.ussd.screen_septets,
+              encoding_policy(route.encoding)};
+  if (!route.default_country.empty()) s.default_country = route.default_country;
+  return s;
+}
+
+http::Route make_ussd_route(UssdRouteSpec spec, UssdRouteDeps deps) {
   struct Shared {
     UssdRouteDeps deps;
-    inbound::UssdRouteSettings settings;
-    carriers::AfricasTalkingUssd protocol;
+    UssdRouteSpec spec;
   };
-  auto shared = std::make_shared<Shared>(Shared{std::move(deps), ussd_settings(config.ussd), {}});
+  auto shared = std::make_shared<Shared>(Shared{std::move(deps), std::move(spec)});
 
   auto handler = [shared](const http::HttpRequest& request,
                           http::RequestContext& rc) -> net::awaitable<http::HttpResponse> {
     Shared& s = *shared;
-    auto hop = s.protocol.parse(
+    const carriers::UssdProtocol& protocol = *s.spec.protocol;
+    const inbound::UssdRouteSettings& settings = s.spec.settings;
+    // Verified on the raw bytes before anything is decoded or stored.
+    const carriers::WebhookRequest webhook{http::to_string(request.method()), request.target(),
+                                           request.headers(), request.body()};
+    carriers::RouteAuth auth;
+    auth.secrets = s.spec.secrets;
+    auth.timestamp_window = s.spec.timestamp_window;
+    auth.now_s = epoch_ms() / 1000;
+    if (auto verified = protocol.verify(webhook, auth); !verified) {
+      ++s.deps.metrics.forbidden;
+      s.deps.log->warn("{} route {}: rejected: {}", rc.request_id, s.spec.name,
+                       verified.error().detail);
+      co_return http::HttpResponse::text(403, "forbidden\n");
+    }
+    auto hop = protocol.parse(
         {request.header("Content-Type").value_or(std::string_view()), request.body()});
     if (!hop) {
       ++s.deps.metrics.rejected;
-      s.deps.log->warn("{} rejected: {}", rc.request_id, hop.error().detail);
+      s.deps.log->warn("{} route {}: rejected: {}", rc.request_id, s.spec.name, hop.error().detail);
       co_return http::HttpResponse::text(400, hop.error().detail + "\n");
     }
-    auto apology = [&s](std::string_view language) {
+    auto answer = [&protocol](std::string body) {
+      http::HttpResponse r = http::HttpResponse::text(200, std::move(body));
+      r.content_type = std::string(protocol.reply_content_type());
+      return r;
+    };
+    auto apology = [&s, &protocol, &settings, &answer](std::string_view language) {
       ++s.deps.metrics.apologies;
       const auto menus = s.deps.content.menus();
-      const std::string text = menus ? dialog::apology(*menus, language, s.settings.screen).text
+      const std::string text = menus ? dialog::apology(*menus, language, settings.screen).text
                                      : std::string(kLastResortApology);
-      auto reply = s.protocol.reply(text, true);
-      http::HttpResponse r = http::HttpResponse::text(200, std::move(reply.body));
-      r.content_type = std::move(reply.content_type);
-      return r;
+      return answer(protocol.reply(text, true).body);
     };
     const auto menus = s.deps.content.menus();
     const auto directory = s.deps.content.directory();
@@ -86,8 +118,8 @@ http::Route make_ussd_route(const config::Config& config, UssdRouteDeps deps) {
     inbound::UssdHopInput input{hop->session_id, hop->text, hop->network_code, subscriber,
                                 &hop->phone};
     auto outcome = std::make_shared<inbound::UssdHopOutcome>();
-    const inbound::UssdHopContext context{*menus, *directory, s.deps.pseudonymizer, s.protocol,
-                                          s.settings};
+    const inbound::UssdHopContext context{*menus, *directory, s.deps.pseudonymizer, protocol,
+                                          settings};
     // A named job, not a temporary inside the co_await expression: GCC 12 destroys such
     // temporaries twice (GCC bug 99576), which double-released the captured shared_ptr.
     storage::WriteJob job = [&context, &input, outcome](storage::Database& db) {
@@ -101,17 +133,62 @@ http::Route make_ussd_route(const config::Config& config, UssdRouteDeps deps) {
     }
     ++(outcome->replayed ? s.deps.metrics.replayed : s.deps.metrics.hops);
     s.deps.metrics.sms_queued += outcome->sms_queued;
-    http::HttpResponse r = http::HttpResponse::text(200, std::move(outcome->body));
-    co_return r;
+    co_return answer(std::move(outcome->body));
   };
 
   http::Route route;
-  route.name = "ussd_africastalking";
-  route.path = config.ussd.path;
+  route.name = shared->spec.name;
+  route.path = shared->spec.path;
   route.methods = {http::Method::kPost};
   route.handler = http::AsyncHandler(std::move(handler));
-  route.options.max_body_bytes = config.limits.webhook_body_bytes;
+  route.options.max_body_bytes = shared->spec.max_body_bytes;
   return route;
+}
+
+http::Route make_africastalking_ussd_route(const config::Config& config, UssdRouteDeps deps) {
+  UssdRouteSpec spec;
+  spec.name = "ussd_africastalking";
+  spec.path = config.ussd.path;
+  spec.protocol = std::make_shared<carriers::AfricasTalkingUssd>();
+  spec.settings = ussd_settings(config.ussd);
+  spec.max_body_bytes = config.limits.webhook_body_bytes;
+  return make_ussd_route(std::move(spec), std::move(deps));
+}
+
+Result<std::vector<http::Route>> make_generic_ussd_routes(const config::Config& config,
+                                                          UssdRouteDeps deps) {
+  std::vector<http::Route> routes;
+  for (const auto& r : config.routes) {
+    if (!r.enabled || !r.is_ussd()) continue;
+    auto route_error = [&r](std::string detail) {
+      return make_error(ErrorCode::kInvalidArgument, "route " + r.name, std::move(detail));
+    };
+    // Refused rather than ignored: a caller restriction that silently does nothing is worse
+    // than none.
+    if (!r.allow_from.empty() || !r.trusted_proxies.empty())
+      return route_error("allow_from and trusted_proxies are not supported on generic-ussd routes");
+    if (config.ussd.enabled && r.path == config.ussd.path)
+      return route_error("path " + r.path + " is already the [ussd] route's");
+    auto secrets = resolve_route_secrets(r);
+    if (!secrets) {
+      if (secrets.error().code == ErrorCode::kNotFound && r.if_secret_missing == "skip") {
+        deps.log->info("route {} off: {}", r.name, secrets.error().detail);
+        continue;
+      }
+      return secrets.error();
+    }
+    UssdRouteSpec spec;
+    spec.name = "ussd_" + r.name;
+    spec.path = r.path;
+    spec.protocol = std::make_shared<carriers::GenericJsonUssd>();
+    spec.settings = generic_ussd_settings(config, r);
+    spec.secrets = std::move(*secrets);
+    spec.max_body_bytes = config.limits.webhook_body_bytes;
+    deps.log->info("route {}: {} on {} (sessions as {})", r.name, r.carrier, r.path,
+                   spec.settings.carrier);
+    routes.push_back(make_ussd_route(std::move(spec), deps));
+  }
+  return routes;
 }
 
 void purge_expired_rows(storage::StorageWriter& writer, std::chrono::milliseconds keep,

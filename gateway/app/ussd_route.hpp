@@ -1,17 +1,20 @@
 #pragma once
-// The USSD webhook route (Africa's Talking protocol): parse → pseudonymize → one storage-writer
-// job running the hop (inbound/ussd_hop.hpp) → the carrier's reply. Never answers a real hop
-// with 4xx/5xx: a failure becomes a localized "END" apology, because a carrier shows its users a
-// generic error (or nothing) for those.
+// The USSD webhook routes: the Africa's Talking route of [ussd] and every [[route]] with carrier
+// "generic-ussd" (generic_json.md), built by one function: verify → parse → pseudonymize → one
+// storage-writer job running the hop (inbound/ussd_hop.hpp) → the carrier's reply. A forged or
+// stale request is a 403 and a malformed one a 400, both before anything is stored; a real hop is
+// never answered with 5xx: a failure becomes a localized end-of-session apology, because a
+// carrier shows its users a generic error (or nothing) for those.
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/content_snapshots.hpp"
-#include "carriers/africastalking_ussd.hpp"
+#include "carriers/ussd_protocol.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
 #include "inbound/ussd_hop.hpp"
@@ -28,6 +31,7 @@ struct UssdRouteMetrics {
   std::atomic<std::uint64_t> hops{0};
   std::atomic<std::uint64_t> replayed{0};
   std::atomic<std::uint64_t> rejected{0};   // malformed requests (400)
+  std::atomic<std::uint64_t> forbidden{0};  // bad or missing signature, stale timestamp (403)
   std::atomic<std::uint64_t> apologies{0};  // internal errors answered with END
   std::atomic<std::uint64_t> sms_queued{0};
   void render(std::string& out) const;
@@ -41,9 +45,42 @@ struct UssdRouteDeps {
   std::shared_ptr<spdlog::logger> log;
 };
 
+// The [ussd] session settings, with the Africa's Talking route's carrier key "at-ussd".
 inbound::UssdRouteSettings ussd_settings(const config::UssdConfig& config);
 
-http::Route make_ussd_route(const config::Config& config, UssdRouteDeps deps);
+// A generic-ussd [[route]]'s settings: [ussd]'s, with the route's screen (screen_septets and
+// encoding, which the loader defaults to [ussd]'s), its default_country when set, and its own
+// carrier key — "generic-ussd", or "generic-ussd:<name>" for a route named otherwise — so session
+// ids of two carriers never meet in the sessions and dedupe tables.
+inbound::UssdRouteSettings generic_ussd_settings(const config::Config& config,
+                                                 const config::RouteConfig& route);
+
+// Everything one USSD route is made of besides the shared dependencies.
+struct UssdRouteSpec {
+  std::string name;  // the router's route name (metrics label): never a secret
+  std::string path;
+  std::shared_ptr<const carriers::UssdProtocol> protocol;
+  inbound::UssdRouteSettings settings;
+  // For protocols that sign (generic): current secret first, then the previous one. Empty for
+  // Africa's Talking, whose verify() accepts everything.
+  std::vector<std::string> secrets;
+  std::chrono::seconds timestamp_window{300};
+  std::uint64_t max_body_bytes = 16 * 1024;
+};
+
+// The one USSD route builder every protocol goes through.
+http::Route make_ussd_route(UssdRouteSpec spec, UssdRouteDeps deps);
+
+// The Africa's Talking route of [ussd] (unsigned: the local default listens on loopback only).
+http::Route make_africastalking_ussd_route(const config::Config& config, UssdRouteDeps deps);
+
+// The routes of every enabled generic-ussd [[route]], with their secrets resolved as for SMS
+// routes (environment or 0600 file, previous secret during a rotation). A route whose secret is
+// missing is left off (logged) when it says if_secret_missing = "skip", and is an error naming the
+// route and key otherwise; so are keys the USSD route cannot honour yet (allow_from,
+// trusted_proxies) and a path already taken by [ussd].
+Result<std::vector<http::Route>> make_generic_ussd_routes(const config::Config& config,
+                                                          UssdRouteDeps deps);
 
 // Queues a writer job deleting sessions (USSD and SMS) not updated for `keep` — the longest of
 // every session timeout, conversation timeout and resume window —, stored replies past their

@@ -17,6 +17,11 @@ Error invalid(std::string detail) {
 
 }  // namespace
 
+Result<void> AfricasTalkingUssd::verify(const WebhookRequest& /*request*/,
+                                        const RouteAuth& /*auth*/) const {
+  return {};
+}
+
 Result<UssdHop> AfricasTalkingUssd::parse(const InboundRequest& request) const {
   const std::string_view type = request.content_type.substr(0, request.content_type.find(';'));
   if (!type.empty() && type != "application/x-www-form-urlencoded") {
@@ -51,7 +56,7 @@ Result<UssdHop> AfricasTalkingUssd::parse(const InboundRequest& request) const {
 
 UssdReply AfricasTalkingUssd::reply(std::string_view text, bool end) const {
   UssdReply r;
-  r.content_type = "text/plain; charset=utf-8";
+  r.content_type = std::string(reply_content_type());
   r.body.reserve(text.size() + 4);
   r.body = end ? "END " : "CON ";
   r.body += text;

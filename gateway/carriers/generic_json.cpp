@@ -25,12 +25,15 @@ constexpr std::string_view kTimestampHeader = "X-Ventanilla-Timestamp";
 constexpr std::string_view kSignatureHeader = "X-Ventanilla-Signature";
 constexpr std::string_view kSignaturePrefix = "sha256=";
 
-Error invalid(std::string detail) {
-  return make_error(ErrorCode::kInvalidArgument, "generic", std::move(detail));
+constexpr std::string_view kSmsWhere = "generic";
+constexpr std::string_view kUssdWhere = "generic-ussd";
+
+Error invalid(std::string detail, std::string_view where = kSmsWhere) {
+  return make_error(ErrorCode::kInvalidArgument, std::string(where), std::move(detail));
 }
 
-Error denied(std::string detail) {
-  return make_error(ErrorCode::kPermissionDenied, "generic", std::move(detail));
+Error denied(std::string detail, std::string_view where) {
+  return make_error(ErrorCode::kPermissionDenied, std::string(where), std::move(detail));
 }
 
 bool is_hex(std::string_view s) {
@@ -40,21 +43,44 @@ bool is_hex(std::string_view s) {
 
 // A string member: nullopt when absent or null, an error when of another type.
 Result<std::optional<std::string_view>> optional_string(const boost::json::object& object,
-                                                        std::string_view name) {
+                                                        std::string_view name,
+                                                        std::string_view where = kSmsWhere) {
   const boost::json::value* value = object.if_contains(name);
   if (!value || value->is_null()) return std::optional<std::string_view>();
   const boost::json::string* s = value->if_string();
-  if (!s) return invalid(fmt::format("{}: not a string", name));
+  if (!s) return invalid(fmt::format("{}: not a string", name), where);
   return std::optional<std::string_view>(std::string_view(*s));
 }
 
 Result<std::string_view> required_string(const boost::json::object& object, std::string_view name,
-                                         bool allow_empty) {
-  auto value = optional_string(object, name);
+                                         bool allow_empty, std::string_view where = kSmsWhere) {
+  auto value = optional_string(object, name, where);
   if (!value) return value.error();
   if (!*value || (!allow_empty && (*value)->empty()))
-    return invalid(fmt::format("{}: missing", name));
+    return invalid(fmt::format("{}: missing", name), where);
   return **value;
+}
+
+bool is_network_code(std::string_view n) {
+  return (n.size() == 5 || n.size() == 6) &&
+         std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// What a handset dials: digits, '*' and '#' ("*123#", "*123*4#").
+bool is_service_code(std::string_view s) {
+  return !s.empty() && s.size() <= GenericJsonUssd::kMaxServiceCodeBytes &&
+         std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || c == '*' || c == '#'; });
+}
+
+// The body as a JSON object, or the error naming what is wrong with it.
+Result<boost::json::value> parse_object(std::string_view body, std::string_view where) {
+  boost::system::error_code ec;
+  // Boost.JSON refuses invalid UTF-8 inside strings, so every string comes out valid UTF-8.
+  boost::json::value doc = boost::json::parse(body, ec);
+  if (ec) return invalid("body: not valid JSON", where);
+  if (!doc.is_object()) return invalid("body: not a JSON object", where);
+  return doc;
 }
 
 }  // namespace
@@ -81,21 +107,23 @@ std::string generic_json_signature(std::string_view secret, std::string_view tim
   return out;
 }
 
-Result<void> GenericJsonSms::verify(const WebhookRequest& request, const RouteAuth& auth) const {
+Result<void> verify_generic_json_signature(const WebhookRequest& request, const RouteAuth& auth,
+                                           std::string_view where) {
+  auto deny = [where](std::string detail) { return denied(std::move(detail), where); };
   const auto signature = request.header(kSignatureHeader);
-  if (!signature) return denied("X-Ventanilla-Signature: missing");
+  if (!signature) return deny("X-Ventanilla-Signature: missing");
   if (signature->size() != kSignaturePrefix.size() + 64 ||
       !signature->starts_with(kSignaturePrefix) ||
       !is_hex(signature->substr(kSignaturePrefix.size())))
-    return denied("X-Ventanilla-Signature: not sha256=<64 hex digits>");
+    return deny("X-Ventanilla-Signature: not sha256=<64 hex digits>");
   const auto timestamp = request.header(kTimestampHeader);
-  if (!timestamp) return denied("X-Ventanilla-Timestamp: missing");
+  if (!timestamp) return deny("X-Ventanilla-Timestamp: missing");
   std::int64_t sent = 0;
   const auto [end, ec] =
       std::from_chars(timestamp->data(), timestamp->data() + timestamp->size(), sent);
   if (timestamp->empty() || timestamp->front() == '-' || ec != std::errc() ||
       end != timestamp->data() + timestamp->size())
-    return denied("X-Ventanilla-Timestamp: not Unix seconds");
+    return deny("X-Ventanilla-Timestamp: not Unix seconds");
 
   // Hex case is not part of the secret: compare lowercase with lowercase.
   std::string received(*signature);
@@ -109,26 +137,27 @@ Result<void> GenericJsonSms::verify(const WebhookRequest& request, const RouteAu
                                            received) ||
               matched;
   }
-  if (!matched) return denied("signature: does not match");
+  if (!matched) return deny("signature: does not match");
 
   // Checked after the signature, which covers the timestamp: only a signed value is worth
   // comparing with the clock.
   const std::int64_t skew = auth.now_s > sent ? auth.now_s - sent : sent - auth.now_s;
   if (skew > auth.timestamp_window.count())
-    return denied(fmt::format("X-Ventanilla-Timestamp: outside the {} s window",
-                              auth.timestamp_window.count()));
+    return deny(fmt::format("X-Ventanilla-Timestamp: outside the {} s window",
+                            auth.timestamp_window.count()));
   return {};
+}
+
+Result<void> GenericJsonSms::verify(const WebhookRequest& request, const RouteAuth& auth) const {
+  return verify_generic_json_signature(request, auth, kSmsWhere);
 }
 
 Result<std::vector<InboundSms>> GenericJsonSms::parse(const WebhookRequest& request,
                                                       const RouteAuth& /*auth*/) const {
   if (request.method != "POST") return invalid("method: not POST");
-  boost::system::error_code ec;
-  // Boost.JSON refuses invalid UTF-8 inside strings, so `text` comes out as valid UTF-8.
-  const boost::json::value doc = boost::json::parse(request.body, ec);
-  if (ec) return invalid("body: not valid JSON");
-  const boost::json::object* object = doc.if_object();
-  if (!object) return invalid("body: not a JSON object");
+  auto doc = parse_object(request.body, kSmsWhere);
+  if (!doc) return doc.error();
+  const boost::json::object* object = doc->if_object();
 
   auto id = required_string(*object, "id", /*allow_empty=*/false);
   if (!id) return id.error();
@@ -149,11 +178,8 @@ Result<std::vector<InboundSms>> GenericJsonSms::parse(const WebhookRequest& requ
   auto network = optional_string(*object, "network");
   if (!network) return network.error();
   if (*network && !(*network)->empty()) {
-    const std::string_view n = **network;
-    if ((n.size() != 5 && n.size() != 6) ||
-        !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return invalid("network: not MCC+MNC (5 or 6 digits)");
-    sms.network_code = std::string(n);
+    if (!is_network_code(**network)) return invalid("network: not MCC+MNC (5 or 6 digits)");
+    sms.network_code = std::string(**network);
   }
 
   std::vector<InboundSms> out;
@@ -173,6 +199,57 @@ WebhookReply GenericJsonSms::reply(std::optional<std::string_view> text) const {
   r.content_type = "application/json";
   r.body = boost::json::serialize(body);
   return r;
+}
+
+Result<void> GenericJsonUssd::verify(const WebhookRequest& request, const RouteAuth& auth) const {
+  return verify_generic_json_signature(request, auth, kUssdWhere);
+}
+
+Result<UssdHop> GenericJsonUssd::parse(const InboundRequest& request) const {
+  constexpr std::string_view where = kUssdWhere;
+  auto doc = parse_object(request.body, where);
+  if (!doc) return doc.error();
+  const boost::json::object& object = doc->get_object();
+
+  auto session = required_string(object, "session", /*allow_empty=*/false, where);
+  if (!session) return session.error();
+  if (session->size() > kMaxSessionBytes || !printable_ascii(*session))
+    return invalid(
+        fmt::format("session: not a printable id of at most {} characters", kMaxSessionBytes),
+        where);
+
+  auto from = required_string(object, "from", /*allow_empty=*/false, where);
+  if (!from) return from.error();
+  auto number = privacy::PhoneNumber::parse(*from);
+  if (!number) return invalid("from: not an international number", where);  // never echo it
+
+  auto service_code = optional_string(object, "service_code", where);
+  if (!service_code) return service_code.error();
+  if (*service_code && !(*service_code)->empty() && !is_service_code(**service_code))
+    return invalid(fmt::format("service_code: not a USSD code (digits, * and #, at most {})",
+                               kMaxServiceCodeBytes),
+                   where);
+
+  auto input = optional_string(object, "input", where);
+  if (!input) return input.error();
+  if (!*input) return invalid(R"(input: missing (it is "", not absent, on the first turn))", where);
+  if ((*input)->size() > kMaxInputBytes)
+    return invalid(fmt::format("input: longer than {} bytes", kMaxInputBytes), where);
+
+  auto network = optional_string(object, "network", where);
+  if (!network) return network.error();
+  if (*network && !(*network)->empty() && !is_network_code(**network))
+    return invalid("network: not MCC+MNC (5 or 6 digits)", where);
+
+  return UssdHop{std::string(*session), std::string(service_code->value_or("")), std::move(*number),
+                 std::string(network->value_or("")), std::string(**input)};
+}
+
+UssdReply GenericJsonUssd::reply(std::string_view text, bool end) const {
+  boost::json::object body;
+  body["reply"] = boost::json::string_view(text.data(), text.size());
+  body["end"] = end;
+  return UssdReply{std::string(reply_content_type()), boost::json::serialize(body)};
 }
 
 }  // namespace ventanilla::carriers

@@ -91,11 +91,13 @@ struct UssdConfig {
   bool operator==(const UssdConfig&) const = default;
 };
 
-// One carrier webhook route for SMS ([[route]] tables; several per carrier allowed). Secrets are
-// never written here: a route names the environment variable or the 0600 file that holds one.
+// One carrier webhook route ([[route]] tables; several per carrier allowed): SMS for every
+// carrier but "generic-ussd", which is a USSD route (the generic JSON protocol's USSD variant,
+// on the [ussd] session settings). Secrets are never written here: a route names the environment
+// variable or the 0600 file that holds one.
 struct RouteConfig {
   std::string name;     // unique; metrics label and log tag (default: the carrier)
-  std::string carrier;  // twilio, vonage, infobip, kannel, africastalking, generic
+  std::string carrier;  // twilio, vonage, infobip, kannel, africastalking, generic, generic-ussd
   std::string path;     // capability carriers (kannel, infobip, africastalking): the prefix; the
                         // secret is the path's last segment, so the URL given is PATH/SECRET
   bool enabled = true;
@@ -109,10 +111,15 @@ struct RouteConfig {
   std::string default_country;        // ISO2 for numbers and lists when nothing else tells
   std::string default_language;       // language of a new conversation ("" = ask)
   std::uint32_t sms_segments = 1;     // most segments one reply may take (1 = one cheap SMS)
-  std::string encoding = "gsm7";      // gsm7, auto, ucs2
+  std::string encoding = "gsm7";      // gsm7, auto, ucs2 (generic-ussd: default [ussd].encoding)
   std::string signature = "md5hash";  // vonage: md5hash, md5, sha1, sha256, sha512
   std::uint32_t conversation_timeout_s = 900;  // an SMS conversation ends after this quiet time
+  // generic-ussd only: septets of one screen. The loader fills it from [ussd].screen_septets when
+  // the table does not set it (0 = not a USSD route).
+  std::uint32_t screen_septets = 0;
   std::uint32_t line = 0;  // where the table starts in the file, for later messages
+
+  bool is_ussd() const noexcept { return carrier == "generic-ussd"; }
 
   bool operator==(const RouteConfig&) const = default;
 };

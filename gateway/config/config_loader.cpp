@@ -142,12 +142,12 @@ constexpr auto kFields = std::to_array<Field>({
 
 // ---- [[route]] tables ----------------------------------------------------------------------
 
-constexpr std::array<std::string_view, 6> kCarriers{"twilio", "vonage",         "infobip",
-                                                    "kannel", "africastalking", "generic"};
+constexpr std::array<std::string_view, 7> kCarriers{
+    "twilio", "vonage", "infobip", "kannel", "africastalking", "generic", "generic-ussd"};
 
 std::string check_carrier(std::string_view value) {
   if (std::find(kCarriers.begin(), kCarriers.end(), value) != kCarriers.end()) return {};
-  return "must be one of twilio, vonage, infobip, kannel, africastalking, generic";
+  return "must be one of twilio, vonage, infobip, kannel, africastalking, generic, generic-ussd";
 }
 
 std::string check_env_name(std::string_view value) {
@@ -193,8 +193,8 @@ struct RouteField {
   bool allow_empty = true;
 };
 
-const std::array<RouteField, 17>& route_fields() {
-  static const std::array<RouteField, 17> kRouteFields{{
+const std::array<RouteField, 18>& route_fields() {
+  static const std::array<RouteField, 18> kRouteFields{{
       {"name", &RouteConfig::name, 0, 0, nullptr, false},
       {"carrier", &RouteConfig::carrier, 0, 0, check_carrier, false},
       {"path", &RouteConfig::path, 0, 0, check_route_path, false},
@@ -212,6 +212,7 @@ const std::array<RouteField, 17>& route_fields() {
       {"encoding", &RouteConfig::encoding, 0, 0, check_encoding, false},
       {"signature", &RouteConfig::signature, 0, 0, check_signature, false},
       {"conversation_timeout_s", &RouteConfig::conversation_timeout_s, 30, 86400},
+      {"screen_septets", &RouteConfig::screen_septets, 100, 400},  // as ussd.screen_septets
   }};
   return kRouteFields;
 }
@@ -445,6 +446,7 @@ class Loader {
       RouteConfig route;
       route.line = static_cast<std::uint32_t>(table.source().begin.line);
       bool ok = true;
+      bool encoding_set = false;
       for (auto&& [key, value] : table) {
         const Origin key_at = file_origin(key.source(), value.source());
         const std::string shown = "route." + printable(key.str());
@@ -460,6 +462,7 @@ class Loader {
           add(key_at, shown + ": " + problem);
           ok = false;
         }
+        if (key.str() == "encoding") encoding_set = true;
       }
       const Origin table_at{Origin::kFile, route.line, 0,
                             std::string(source_) + ":" + std::to_string(route.line)};
@@ -467,6 +470,7 @@ class Loader {
         add(table_at, "route: carrier is required");
         ok = false;
       }
+      if (route.path.empty() && route.is_ussd()) route.path = "/v1/generic/ussd";
       if (route.path.empty() && ok) {
         add(table_at, "route: path is required");
         ok = false;
@@ -474,6 +478,13 @@ class Loader {
       if (route.secret_env.empty() && route.secret_file.empty() && ok) {
         add(table_at, "route " + (route.name.empty() ? route.carrier : route.name) +
                           ": a secret is required (secret_env or secret_file)");
+        ok = false;
+      }
+      // SMS routes fit replies with sms_segments; a screen size there would be silently ignored.
+      if (route.screen_septets != 0 && !route.is_ussd() && ok) {
+        add(table_at, "route " + (route.name.empty() ? route.carrier : route.name) +
+                          ": screen_septets applies to carrier generic-ussd only (SMS routes use "
+                          "sms_segments)");
         ok = false;
       }
       if (route.name.empty()) route.name = route.carrier;
@@ -489,7 +500,20 @@ class Loader {
           ok = false;
         }
       }
-      if (ok) config_.routes.push_back(std::move(route));
+      if (ok) {
+        if (route.is_ussd()) ussd_routes_.push_back({config_.routes.size(), encoding_set});
+        config_.routes.push_back(std::move(route));
+      }
+    }
+  }
+
+  // A generic-ussd route without its own screen size or encoding takes [ussd]'s, as set by the
+  // whole file and every override (so this runs last).
+  void resolve_ussd_routes() {
+    for (const auto& [index, encoding_set] : ussd_routes_) {
+      RouteConfig& route = config_.routes[index];
+      if (route.screen_septets == 0) route.screen_septets = config_.ussd.screen_septets;
+      if (!encoding_set) route.encoding = config_.ussd.encoding;
     }
   }
 
@@ -624,6 +648,11 @@ class Loader {
   std::array<bool, kFields.size()> failed_{};
   std::array<std::optional<Origin>, kFields.size()> origins_{};
   bool syntax_failed_ = false;
+  struct UssdRouteDefaults {
+    std::size_t index;  // into config_.routes
+    bool encoding_set;
+  };
+  std::vector<UssdRouteDefaults> ussd_routes_;
 };
 
 Error read_error(const std::string& path, int error_number) {
@@ -679,6 +708,7 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view source_
   }
   for (std::size_t i = 0; i < overrides.size(); ++i) loader.apply_override(i, overrides[i]);
   loader.check_cross_fields();
+  loader.resolve_ussd_routes();
   return std::move(loader).finish();
 }
 

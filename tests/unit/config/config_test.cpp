@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -798,7 +799,7 @@ INSTANTIATE_TEST_SUITE_P(
         RouteErrorCase{"UnknownCarrier",
                        "[[route]]\ncarrier = \"sms-r-us\"\npath = \"/x\"\nsecret_env = \"S\"\n",
                        "t.toml:2: route.carrier: must be one of twilio, vonage, infobip, kannel, "
-                       "africastalking, generic"},
+                       "africastalking, generic, generic-ussd"},
         RouteErrorCase{"UnknownKey",
                        "[[route]]\ncarrier = \"twilio\"\npath = \"/x\"\nsecret = \"hunter2\"\n",
                        "t.toml:4: route.secret: unknown key"},
@@ -831,8 +832,88 @@ INSTANTIATE_TEST_SUITE_P(
                        "[[route]]\ncarrier = \"vonage\"\npath = \"/x\"\nsecret_env = \"S\"\n"
                        "signature = \"sha3\"\n",
                        "t.toml:5: route.signature: must be one of md5hash, md5, sha1, sha256, "
-                       "sha512"}),
+                       "sha512"},
+        RouteErrorCase{"ScreenSeptetsOutOfRange",
+                       "[[route]]\ncarrier = \"generic-ussd\"\nsecret_env = \"S\"\n"
+                       "screen_septets = 99\n",
+                       "t.toml:4: route.screen_septets: must be between 100 and 400"},
+        RouteErrorCase{"ScreenSeptetsOnAnSmsRoute",
+                       "[[route]]\ncarrier = \"twilio\"\npath = \"/x\"\nsecret_env = \"S\"\n"
+                       "screen_septets = 160\n",
+                       "t.toml:1: route twilio: screen_septets applies to carrier generic-ussd "
+                       "only (SMS routes use sms_segments)"},
+        RouteErrorCase{"GenericUssdDefaultPathTaken",
+                       "[[route]]\ncarrier = \"generic\"\npath = \"/v1/generic/ussd\"\n"
+                       "secret_env = \"S\"\n"
+                       "[[route]]\ncarrier = \"generic-ussd\"\nsecret_env = \"S\"\n",
+                       "t.toml:5: route generic-ussd: path /v1/generic/ussd already used by route "
+                       "generic"}),
     case_name<RouteErrorCase>);
+
+// A generic-ussd route is a USSD route: its screen defaults to [ussd]'s as finally configured
+// (file and --set overrides), its path to /v1/generic/ussd; what the table sets wins.
+TEST(RouteTables, GenericUssdScreenDefaultsToTheUssdSection) {
+  const std::string text = R"(
+[ussd]
+screen_septets = 160
+encoding = "auto"
+
+[[route]]
+carrier = "generic-ussd"
+secret_env = "VENTANILLA_GENERIC_SECRET"
+
+[[route]]
+name = "ussd-partner"
+carrier = "generic-ussd"
+path = "/v1/partner/ussd"
+secret_env = "VENTANILLA_PARTNER_SECRET"
+screen_septets = 140
+encoding = "gsm7"
+default_country = "HN"
+)";
+  const Config c = parse_ok(text);
+  ASSERT_EQ(c.routes.size(), 2u);
+  const RouteConfig& defaulted = c.routes[0];
+  EXPECT_TRUE(defaulted.is_ussd());
+  EXPECT_EQ(defaulted.name, "generic-ussd");
+  EXPECT_EQ(defaulted.path, "/v1/generic/ussd");
+  EXPECT_EQ(defaulted.screen_septets, 160u);
+  EXPECT_EQ(defaulted.encoding, "auto");
+  const RouteConfig& own = c.routes[1];
+  EXPECT_EQ(own.path, "/v1/partner/ussd");
+  EXPECT_EQ(own.screen_septets, 140u);
+  EXPECT_EQ(own.encoding, "gsm7");
+  EXPECT_EQ(own.default_country, "HN");
+
+  // Overrides of [ussd] reach the routes that did not choose for themselves.
+  const Config overridden =
+      parse_ok(text, {{"ussd.screen_septets", "120"}, {"ussd.encoding", "ucs2"}});
+  ASSERT_EQ(overridden.routes.size(), 2u);
+  EXPECT_EQ(overridden.routes[0].screen_septets, 120u);
+  EXPECT_EQ(overridden.routes[0].encoding, "ucs2");
+  EXPECT_EQ(overridden.routes[1].screen_septets, 140u);
+  EXPECT_EQ(overridden.routes[1].encoding, "gsm7");
+
+  // SMS routes are not USSD routes and get no screen.
+  const Config sms =
+      parse_ok("[[route]]\ncarrier = \"generic\"\npath = \"/x\"\nsecret_env = \"S\"\n");
+  ASSERT_EQ(sms.routes.size(), 1u);
+  EXPECT_FALSE(sms.routes[0].is_ussd());
+  EXPECT_EQ(sms.routes[0].screen_septets, 0u);
+}
+
+TEST(DefaultFile, GenericUssdRouteIsOnWithTheGenericSecretOnly) {
+  const auto config = load_config(kDefaultPath);
+  ASSERT_TRUE(config) << config.error().message();
+  const auto it = std::find_if(config->routes.begin(), config->routes.end(),
+                               [](const RouteConfig& r) { return r.is_ussd(); });
+  ASSERT_NE(it, config->routes.end());
+  EXPECT_EQ(it->path, "/v1/generic/ussd");
+  EXPECT_EQ(it->secret_env, "VENTANILLA_GENERIC_SECRET");
+  EXPECT_EQ(it->if_secret_missing, "skip");
+  EXPECT_EQ(it->screen_septets, config->ussd.screen_septets);
+  EXPECT_EQ(it->encoding, config->ussd.encoding);
+}
 
 }  // namespace
 }  // namespace ventanilla::config
