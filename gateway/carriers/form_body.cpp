@@ -40,6 +40,33 @@ std::optional<std::string> form_decode(std::string_view encoded) {
   return out;
 }
 
+std::string form_encode(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(bytes.size());
+  for (const char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += ch;
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0x0F];
+    }
+  }
+  return out;
+}
+
+void append_form_field(std::string& out, std::string_view name, std::string_view value) {
+  if (!out.empty() && out.back() != '?') out += '&';
+  out += form_encode(name);
+  out += '=';
+  out += form_encode(value);
+}
+
 Result<FormFields> FormFields::parse(std::string_view body) {
   FormFields form;
   while (!body.empty()) {

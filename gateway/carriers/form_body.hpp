@@ -37,4 +37,13 @@ class FormFields {
 // %-decoding with '+' as space; nullopt on a malformed escape.
 std::optional<std::string> form_decode(std::string_view encoded);
 
+// The inverse, for the bodies and queries we send: ASCII letters, digits and RFC 3986's
+// unreserved "-_.~" kept, space as '+', every other byte %XX (uppercase hex). A '+' in a phone
+// number therefore becomes %2B, which every carrier decodes back to '+' (Kannel would read a bare
+// '+' as a space, §5.5).
+std::string form_encode(std::string_view bytes);
+
+// Appends `name=value` (both encoded) to a form body or query, with '&' when it is not the first.
+void append_form_field(std::string& out, std::string_view name, std::string_view value);
+
 }  // namespace ventanilla::carriers

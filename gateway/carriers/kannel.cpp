@@ -349,4 +349,86 @@ WebhookReply KannelSms::reply(std::optional<std::string_view> text) const {
   return r;
 }
 
+// ---- Outbound: sendsms -------------------------------------------------------------------------
+
+namespace {
+
+// The dlr-mask bits (§5.5): the type Kannel reports is one of them.
+std::optional<DeliveryStatus> kannel_dlr_type(std::string_view type) noexcept {
+  if (type == "1") return DeliveryStatus::kDelivered;    // delivered to the phone
+  if (type == "2") return DeliveryStatus::kUndelivered;  // not delivered to the phone
+  if (type == "4") return DeliveryStatus::kAccepted;     // queued on the SMSC
+  if (type == "8") return DeliveryStatus::kSent;         // delivered to (accepted by) the SMSC
+  if (type == "16") return DeliveryStatus::kFailed;      // not delivered to (refused by) the SMSC
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<HttpCall> KannelSender::prepare_send(const OutboundSms& sms,
+                                            const SenderAccount& account) const {
+  if (account.base_url.empty()) return invalid("base_url: missing");
+  if (account.account.empty()) return invalid("account: missing");
+  if (account.secret.empty()) return invalid("secret: missing");
+  if (!e164_digits(sms.to)) return invalid("to: not an E.164 number");
+
+  std::string query;
+  append_form_field(query, "username", account.account);
+  append_form_field(query, "password", account.secret);
+  if (!account.from.empty()) append_form_field(query, "from", account.from);
+  append_form_field(query, "to", sms.to);
+  append_form_field(query, "text", sms.text);
+  append_form_field(query, "charset", "UTF-8");
+  if (sms.unicode) append_form_field(query, "coding", "2");
+  if (!sms.status_callback_url.empty()) {
+    std::string dlr_url = sms.status_callback_url;
+    dlr_url += dlr_url.find('?') == std::string::npos ? '?' : '&';
+    dlr_url += "type=%d";
+    append_form_field(query, "dlr-mask", "31");
+    append_form_field(query, "dlr-url", dlr_url);
+  }
+
+  HttpCall call;
+  call.method = "GET";
+  call.url = join_url(account.base_url, "/cgi-bin/sendsms?") + query;
+  return call;
+}
+
+SendResult KannelSender::read_send_response(const HttpAnswer& answer) const {
+  SendResult result = classify_http_status(answer);
+  if (result.verdict != SendVerdict::kSent) return result;
+  const std::string_view body = trim(answer.body);
+  if (body.starts_with("0:") || body.starts_with("3:")) {
+    result.reason.clear();
+    return result;
+  }
+  return SendResult{SendVerdict::kRetryable, "", std::nullopt,
+                    fmt::format("http {}: not a sendsms acceptance", answer.status)};
+}
+
+Result<std::vector<DeliveryReport>> KannelSender::parse_delivery_reports(
+    const WebhookRequest& request) const {
+  if (request.method != "GET") return invalid("method: not GET");
+  auto form = FormFields::parse(request.query());
+  if (!form) return invalid(form.error().detail);
+
+  const auto id = form->get("id");
+  if (!id || id->empty()) return invalid("id: missing");
+  if (id->size() > kMaxIdBytes || !printable_ascii(*id))
+    return invalid(fmt::format("id: not a printable id of at most {} characters", kMaxIdBytes));
+  const auto type = form->get("type");
+  if (!type || type->empty()) return invalid("type: missing");
+  const auto status = kannel_dlr_type(*type);
+  if (!status) return invalid("type: not a DLR type (1, 2, 4, 8 or 16)");
+
+  DeliveryReport report;
+  report.our_id = std::string(*id);
+  report.status = *status;
+  report.carrier_status = std::string(*type);
+  report.dedupe_key = fmt::format("kannel {} {}", *id, *type);
+  std::vector<DeliveryReport> out;
+  out.push_back(std::move(report));
+  return out;
+}
+
 }  // namespace ventanilla::carriers

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "carriers/sms_protocol.hpp"
+#include "carriers/sms_sender.hpp"
 
 namespace ventanilla::carriers {
 
@@ -83,6 +84,44 @@ class KannelSms final : public SmsProtocol {
   // reply that is not GSM-7 (the route's encoding allows UCS-2) carries `X-Kannel-Coding: 2`, and
   // Kannel converts it from the charset (needs accept-x-kannel-headers = true).
   WebhookReply reply(std::optional<std::string_view> text) const override;
+};
+
+// Kannel smsbox `sendsms` (carrier-protocols.md §5.5, §9.9, §12; user guide "Sending SMS"):
+//   GET {base}/cgi-bin/sendsms?username=&password=&from=&to=&text=&charset=UTF-8[&coding=2]
+//       [&dlr-mask=31&dlr-url=<status_callback_url>&type=%d]
+// The text always goes as UTF-8 with charset=UTF-8, so Kannel converts it: to GSM-7 by default,
+// to UCS-2 with coding=2 (§12: coding=2 without a charset sends UTF-8 bytes labelled UCS-2).
+// `to` is %-encoded, so its '+' arrives as %2B (a bare '+' would read as a space, which sendsms
+// takes as a list separator). The password travels in the query: the call's URL is a secret and
+// must not be logged. dlr-mask 31 asks for every report type (1 delivered, 2 undelivered,
+// 4 queued on the SMSC, 8 accepted by the SMSC, 16 refused by the SMSC); Kannel puts the type in
+// place of %d, and our id is already in the callback URL's query.
+//
+// Not concatenating: whether smsbox splits a long text depends on the sendsms-user's
+// max-messages/concatenation settings (a text longer than max-messages parts is cut), which this
+// sender cannot see, so the outbound loop sends one segment per call.
+class KannelSender final : public SmsSender {
+ public:
+  static constexpr std::size_t kMaxIdBytes = 128;
+
+  std::string_view name() const noexcept override { return "kannel"; }
+  bool concatenates() const noexcept override { return false; }
+
+  // kInvalidArgument: "base_url: missing", "account: missing" (username), "secret: missing"
+  // (password), "to: not an E.164 number".
+  Result<HttpCall> prepare_send(const OutboundSms& sms,
+                                const SenderAccount& account) const override;
+
+  // 2xx whose body starts "0:" (Accepted for delivery) or "3:" (Queued for later delivery) →
+  // kSent, no external id. Any other 2xx body → kRetryable. 503 (Temporal failure) and other
+  // 5xx → kRetryable with Retry-After; 4xx → kPermanent ("http 403"; Kannel's text is not copied).
+  SendResult read_send_response(const HttpAnswer& answer) const override;
+
+  // One report: a GET to the dlr-url, whose query holds our `id` and Kannel's `type`.
+  // kInvalidArgument: "method: not GET", "id: missing", "type: missing", "type: not a DLR type
+  // (1, 2, 4, 8 or 16)", form errors.
+  Result<std::vector<DeliveryReport>> parse_delivery_reports(
+      const WebhookRequest& request) const override;
 };
 
 }  // namespace ventanilla::carriers

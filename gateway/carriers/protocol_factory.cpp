@@ -31,6 +31,21 @@ Result<std::unique_ptr<SmsProtocol>> make_sms_protocol(std::string_view carrier,
                     fmt::format("unknown carrier {}", carrier));
 }
 
+Result<std::unique_ptr<SmsSender>> make_sms_sender(std::string_view carrier) {
+  if (carrier == "twilio") return std::unique_ptr<SmsSender>(std::make_unique<TwilioSender>());
+  if (carrier == "vonage") return std::unique_ptr<SmsSender>(std::make_unique<VonageSender>());
+  if (carrier == "infobip") return std::unique_ptr<SmsSender>(std::make_unique<InfobipSender>());
+  if (carrier == "kannel") return std::unique_ptr<SmsSender>(std::make_unique<KannelSender>());
+  if (carrier == "africastalking")
+    return std::unique_ptr<SmsSender>(std::make_unique<AfricasTalkingSmsSender>());
+  if (carrier == "generic") {
+    return make_error(ErrorCode::kInvalidArgument, "carrier",
+                      "generic has no sender: its peers send on their own");
+  }
+  return make_error(ErrorCode::kInvalidArgument, "carrier",
+                    fmt::format("unknown carrier {}", carrier));
+}
+
 bool uses_capability_path(std::string_view carrier) noexcept {
   return carrier == "kannel" || carrier == "infobip" || carrier == "africastalking";
 }

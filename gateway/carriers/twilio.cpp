@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <cctype>
+#include <cstdint>
 
 #include "carriers/field_checks.hpp"
 #include "carriers/form_body.hpp"
@@ -295,6 +298,168 @@ WebhookReply TwilioSms::reply(std::optional<std::string_view> text) const {
   append_xml_text(r.body, *text);
   r.body += "</Message></Response>";
   return r;
+}
+
+// ---- Outbound: Messages API ---------------------------------------------------------------------
+
+namespace {
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                     reinterpret_cast<const unsigned char*>(bytes.data()),
+                                     static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(std::max(length, 0)));
+  return out;
+}
+
+bool all_digits(std::string_view s) noexcept {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// What the error codes we meet most often mean, in our words (Twilio's own `message` can quote the
+// number, so it is never logged). Documented at twilio.com/docs/api/errors/<code>.
+std::string_view twilio_error_meaning(std::int64_t code) noexcept {
+  switch (code) {
+    case 20003:
+      return "authentication failed";
+    case 20429:
+      return "too many requests";
+    case 21211:
+      return "invalid To number";
+    case 21408:
+      return "region not enabled for the account";
+    case 21610:
+      return "recipient unsubscribed (STOP)";
+    case 21612:
+      return "cannot route to this number";
+    case 21614:
+      return "not a mobile number";
+    case 21606:
+      return "From number cannot send to this destination";
+    default:
+      return "";
+  }
+}
+
+// Twilio's status → ours. Statuses of inbound messages (receiving, received) are not reports on
+// something we sent.
+std::optional<DeliveryStatus> twilio_status(std::string_view s) noexcept {
+  if (s == "queued" || s == "accepted" || s == "scheduled") return DeliveryStatus::kAccepted;
+  if (s == "sending" || s == "sent") return DeliveryStatus::kSent;
+  if (s == "delivered" || s == "read") return DeliveryStatus::kDelivered;
+  // partially_delivered: some parts of a concatenated message did not arrive.
+  if (s == "undelivered" || s == "partially_delivered") return DeliveryStatus::kUndelivered;
+  if (s == "failed" || s == "canceled") return DeliveryStatus::kFailed;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<HttpCall> TwilioSender::prepare_send(const OutboundSms& sms,
+                                            const SenderAccount& account) const {
+  if (account.base_url.empty()) return invalid("base_url: missing");
+  if (account.account.empty() || !printable_ascii(account.account))
+    return invalid("account: missing");
+  if (account.secret.empty()) return invalid("secret: missing");
+  if (account.from.empty()) return invalid("from: missing");
+  if (!e164_digits(sms.to)) return invalid("to: not an E.164 number");
+
+  HttpCall call;
+  call.method = "POST";
+  call.url = join_url(account.base_url,
+                      "/2010-04-01/Accounts/" + form_encode(account.account) + "/Messages.json");
+  call.headers = {{"Authorization", "Basic " + base64(account.account + ":" + account.secret)},
+                  {"Content-Type", "application/x-www-form-urlencoded"},
+                  {"Accept", "application/json"}};
+  append_form_field(call.body, "To", sms.to);
+  append_form_field(call.body, "From", account.from);
+  append_form_field(call.body, "Body", sms.text);
+  if (!sms.status_callback_url.empty())
+    append_form_field(call.body, "StatusCallback", sms.status_callback_url);
+  return call;
+}
+
+SendResult TwilioSender::read_send_response(const HttpAnswer& answer) const {
+  SendResult result = classify_http_status(answer);
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(answer.body, ec);
+  const boost::json::object* object = ec ? nullptr : doc.if_object();
+
+  if (result.verdict == SendVerdict::kSent) {
+    const boost::json::value* sid = object ? object->if_contains("sid") : nullptr;
+    const boost::json::string* s = sid ? sid->if_string() : nullptr;
+    if (!s || s->empty() || s->size() > TwilioSms::kMaxMessageSidBytes || !printable_ascii(*s)) {
+      // Twilio answered success without a message we can follow: retry rather than lose it.
+      return SendResult{SendVerdict::kRetryable, "", std::nullopt,
+                        fmt::format("http {}: no message sid in the answer", answer.status)};
+    }
+    result.external_id.assign(s->data(), s->size());
+    result.reason.clear();
+    return result;
+  }
+
+  // Error bodies: {"code": 21614, "message": "...", "more_info": "...", "status": 400}.
+  const boost::json::value* code = object ? object->if_contains("code") : nullptr;
+  if (code && (code->is_int64() || code->is_uint64())) {
+    const std::int64_t n =
+        code->is_int64() ? code->get_int64() : static_cast<std::int64_t>(code->get_uint64());
+    const std::string_view meaning = twilio_error_meaning(n);
+    result.reason =
+        meaning.empty() ? fmt::format("twilio {}", n) : fmt::format("twilio {} {}", n, meaning);
+  }
+  return result;
+}
+
+Result<std::vector<DeliveryReport>> TwilioSender::parse_delivery_reports(
+    const WebhookRequest& request) const {
+  std::string_view source;
+  if (request.method == "POST") {
+    source = request.body;
+  } else if (request.method == "GET") {
+    source = request.query();
+  } else {
+    return invalid("method: not GET or POST");
+  }
+  auto form = FormFields::parse(source);
+  if (!form) return invalid(form.error().detail);
+
+  const auto sid = form->get("MessageSid");
+  if (!sid || sid->empty()) return invalid("MessageSid: missing");
+  if (sid->size() > TwilioSms::kMaxMessageSidBytes || !printable_ascii(*sid))
+    return invalid(fmt::format("MessageSid: not a printable id of at most {} characters",
+                               TwilioSms::kMaxMessageSidBytes));
+  const auto status_word = form->get("MessageStatus");
+  if (!status_word || status_word->empty()) return invalid("MessageStatus: missing");
+  const auto status = twilio_status(*status_word);
+  if (!status) return invalid("MessageStatus: not an outbound message status");
+  const std::string_view error_code = form->get("ErrorCode").value_or("");
+  if (!error_code.empty() && !all_digits(error_code)) return invalid("ErrorCode: not a number");
+  const std::string_view done = form->get("RawDlrDoneDate").value_or("");
+  if (!done.empty() && (!all_digits(done) || done.size() > 14))
+    return invalid("RawDlrDoneDate: not YYMMDDhhmm");
+
+  DeliveryReport report;
+  report.external_id = std::string(*sid);
+  report.status = *status;
+  report.carrier_status = std::string(*status_word);
+  report.error_code = std::string(error_code);
+  // Our id rides in the StatusCallback URL we gave (Twilio has no reference field).
+  if (request.method == "POST") {
+    if (auto query = FormFields::parse(request.query())) {
+      const std::string_view id = query->get("id").value_or("");
+      if (id.size() <= 128 && printable_ascii(id)) report.our_id = std::string(id);
+    }
+  } else if (const std::string_view id = form->get("id").value_or("");
+             id.size() <= 128 && printable_ascii(id)) {
+    report.our_id = std::string(id);
+  }
+  // §2.6: Twilio repeats callbacks and sends them out of order; this tuple names one report.
+  // Every part is free of spaces (checked above), so the space-joined key is unambiguous.
+  report.dedupe_key = fmt::format("twilio {} {} {} {}", *sid, *status_word, error_code, done);
+  std::vector<DeliveryReport> out;
+  out.push_back(std::move(report));
+  return out;
 }
 
 }  // namespace ventanilla::carriers

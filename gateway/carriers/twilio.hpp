@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "carriers/sms_protocol.hpp"
+#include "carriers/sms_sender.hpp"
 
 namespace ventanilla::carriers {
 
@@ -54,6 +55,36 @@ class TwilioSms final : public SmsProtocol {
   // 200 text/xml TwiML: <Response><Message>text</Message></Response>, or <Response/> when there
   // is nothing to say (nullopt or empty text: an empty <Message> is a Twilio error).
   WebhookReply reply(std::optional<std::string_view> text) const override;
+};
+
+// Twilio Messages API (carrier-protocols.md §2.5, §2.6; twilio-go AccountsMessagesApi docs):
+//   POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json, Basic auth AccountSid:AuthToken,
+//   form To, From, Body and StatusCallback (when the message has one).
+// Twilio picks GSM-7 or UCS-2 itself and concatenates up to 1,600 characters, so `unicode` adds
+// nothing to the call. Twilio has no client-reference field: our id travels in the StatusCallback
+// URL's query (`id=`), and comes back as DeliveryReport::our_id.
+class TwilioSender final : public SmsSender {
+ public:
+  std::string_view name() const noexcept override { return "twilio"; }
+  bool concatenates() const noexcept override { return true; }
+
+  // kInvalidArgument: "account: missing" (AccountSid), "secret: missing", "from: missing",
+  // "base_url: missing", "to: not an E.164 number".
+  Result<HttpCall> prepare_send(const OutboundSms& sms,
+                                const SenderAccount& account) const override;
+
+  // 200/201 with a JSON `sid` → kSent (external_id = sid). 429 and 5xx → kRetryable (Retry-After
+  // honoured). Other 4xx → kPermanent, "twilio <code> <what it means>" when the JSON error body
+  // has a `code` (Twilio's `message` is never copied: it can quote the number). A 2xx without a
+  // sid → kRetryable.
+  SendResult read_send_response(const HttpAnswer& answer) const override;
+
+  // One report from the StatusCallback form (POST body, or the query of a GET callback):
+  // MessageSid, MessageStatus, ErrorCode, RawDlrDoneDate; `id` from the callback URL's query.
+  // kInvalidArgument: "MessageSid: missing", "MessageStatus: missing", "MessageStatus: not an
+  // outbound message status", "ErrorCode: not a number", form errors.
+  Result<std::vector<DeliveryReport>> parse_delivery_reports(
+      const WebhookRequest& request) const override;
 };
 
 }  // namespace ventanilla::carriers

@@ -263,4 +263,198 @@ WebhookReply VonageSms::reply(std::optional<std::string_view> /*text*/) const {
   return r;
 }
 
+// ---- Outbound: SMS API ------------------------------------------------------------------------
+
+namespace {
+
+bool all_digits(std::string_view s) noexcept {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The SMS API's status codes (developer.vonage.com/api-errors/sms), in our words.
+std::string_view vonage_status_meaning(std::int64_t status) noexcept {
+  switch (status) {
+    case 1:
+      return "throttled";
+    case 2:
+      return "missing parameters";
+    case 3:
+      return "invalid parameters";
+    case 4:
+      return "invalid credentials";
+    case 5:
+      return "internal error";
+    case 6:
+      return "invalid message";
+    case 7:
+      return "number barred";
+    case 8:
+      return "account barred";
+    case 9:
+      return "partner quota violation (no credit)";
+    case 10:
+      return "too many existing binds";
+    case 11:
+      return "account not enabled for HTTP";
+    case 12:
+      return "message too long";
+    case 14:
+      return "invalid signature";
+    case 15:
+      return "invalid sender address";
+    case 22:
+      return "invalid network code";
+    case 23:
+      return "invalid callback url";
+    case 29:
+      return "non-whitelisted destination";
+    case 32:
+      return "signature and api secret disallowed";
+    case 33:
+      return "number de-activated";
+    default:
+      return "";
+  }
+}
+
+// Throttling and Vonage-side trouble pass; a top-up (9) is also worth waiting for rather than
+// dropping every queued message.
+bool vonage_status_retryable(std::int64_t status) noexcept {
+  return status == 1 || status == 5 || status == 9 || status == 10;
+}
+
+// "0" (documented: a string) or 0 (tolerated).
+std::optional<std::int64_t> vonage_status_of(const boost::json::object& message) {
+  const boost::json::value* v = message.if_contains("status");
+  if (!v) return std::nullopt;
+  if (v->is_int64()) return v->get_int64();
+  if (const auto* s = v->if_string(); s && all_digits(*s) && s->size() <= 6) {
+    std::int64_t n = 0;
+    std::from_chars(s->data(), s->data() + s->size(), n);
+    return n;
+  }
+  return std::nullopt;
+}
+
+// DLR status words per the brief and Vonage's DLR guide ([V8] for the fields). The split of
+// rejected (→ undelivered) and failed (→ failed), and unknown → sent, is our reading, assumed.
+std::optional<DeliveryStatus> vonage_dlr_status(std::string_view s) noexcept {
+  if (s == "delivered") return DeliveryStatus::kDelivered;
+  if (s == "accepted" || s == "buffered") return DeliveryStatus::kAccepted;
+  // "unknown": the network has it but reported nothing definite.
+  if (s == "unknown") return DeliveryStatus::kSent;
+  if (s == "expired" || s == "rejected") return DeliveryStatus::kUndelivered;
+  if (s == "failed") return DeliveryStatus::kFailed;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<HttpCall> VonageSender::prepare_send(const OutboundSms& sms,
+                                            const SenderAccount& account) const {
+  if (account.base_url.empty()) return invalid("base_url: missing");
+  if (account.account.empty()) return invalid("account: missing");
+  if (account.secret.empty()) return invalid("secret: missing");
+  if (account.from.empty()) return invalid("from: missing");
+  const auto to = e164_digits(sms.to);
+  if (!to) return invalid("to: not an E.164 number");
+  if (sms.id.empty() || sms.id.size() > kMaxClientRefBytes || !printable_ascii(sms.id))
+    return invalid(
+        fmt::format("id: not a client-ref of at most {} printable characters", kMaxClientRefBytes));
+
+  HttpCall call;
+  call.method = "POST";
+  call.url = join_url(account.base_url, "/sms/json");
+  call.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                  {"Accept", "application/json"}};
+  append_form_field(call.body, "api_key", account.account);
+  append_form_field(call.body, "api_secret", account.secret);
+  append_form_field(call.body, "from", account.from);
+  append_form_field(call.body, "to", *to);
+  append_form_field(call.body, "text", sms.text);
+  // Without type=unicode Vonage sends GSM-7 and non-GSM characters are lost.
+  if (sms.unicode) append_form_field(call.body, "type", "unicode");
+  append_form_field(call.body, "client-ref", sms.id);
+  if (!sms.status_callback_url.empty())
+    append_form_field(call.body, "callback", sms.status_callback_url);
+  return call;
+}
+
+SendResult VonageSender::read_send_response(const HttpAnswer& answer) const {
+  SendResult result = classify_http_status(answer);
+  if (result.verdict != SendVerdict::kSent) return result;
+
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(answer.body, ec);
+  const boost::json::object* object = ec ? nullptr : doc.if_object();
+  const boost::json::value* messages_value = object ? object->if_contains("messages") : nullptr;
+  const boost::json::array* messages = messages_value ? messages_value->if_array() : nullptr;
+  if (!messages || messages->empty()) {
+    return SendResult{SendVerdict::kRetryable, "", std::nullopt,
+                      fmt::format("http {}: no messages in the answer", answer.status)};
+  }
+  // One entry per part; the first part that failed decides (a retry resends every part, which
+  // is still better than a message cut short).
+  std::string first_id;
+  for (std::size_t i = 0; i < messages->size(); ++i) {
+    const boost::json::object* message = (*messages)[i].if_object();
+    const auto status = message ? vonage_status_of(*message) : std::nullopt;
+    if (!status) {
+      return SendResult{SendVerdict::kRetryable, "", std::nullopt,
+                        fmt::format("vonage: messages[{}].status missing", i)};
+    }
+    if (*status != 0) {
+      const std::string_view meaning = vonage_status_meaning(*status);
+      return SendResult{
+          vonage_status_retryable(*status) ? SendVerdict::kRetryable : SendVerdict::kPermanent, "",
+          retry_after(answer),
+          meaning.empty() ? fmt::format("vonage {}", *status)
+                          : fmt::format("vonage {} {}", *status, meaning)};
+    }
+    if (i == 0) {
+      const boost::json::value* id = message->if_contains("message-id");
+      const boost::json::string* s = id ? id->if_string() : nullptr;
+      if (s && s->size() <= VonageSms::kMaxMessageIdBytes && printable_ascii(*s))
+        first_id.assign(s->data(), s->size());
+    }
+  }
+  result.external_id = std::move(first_id);
+  result.reason.clear();
+  return result;
+}
+
+Result<std::vector<DeliveryReport>> VonageSender::parse_delivery_reports(
+    const WebhookRequest& request) const {
+  auto params = request_params(request);
+  if (!params) return params.error();
+
+  const auto message_id = find(*params, "messageId");
+  if (!message_id || message_id->empty()) return invalid("messageId: missing");
+  if (message_id->size() > VonageSms::kMaxMessageIdBytes || !printable_ascii(*message_id))
+    return invalid(fmt::format("messageId: not a printable id of at most {} characters",
+                               VonageSms::kMaxMessageIdBytes));
+  const auto status_word = find(*params, "status");
+  if (!status_word || status_word->empty()) return invalid("status: missing");
+  const auto status = vonage_dlr_status(*status_word);
+  if (!status) return invalid("status: not a Vonage DLR status");
+  const std::string_view err = find(*params, "err-code").value_or("");
+  if (!err.empty() && (!all_digits(err) || err.size() > 8))
+    return invalid("err-code: not a number");
+
+  DeliveryReport report;
+  report.external_id = std::string(*message_id);
+  report.status = *status;
+  report.carrier_status = std::string(*status_word);
+  // "0" means no error (Vonage sends it with every delivered report).
+  if (err != "0") report.error_code = std::string(err);
+  const std::string_view ref = find(*params, "client-ref").value_or("");
+  if (ref.size() <= kMaxClientRefBytes && printable_ascii(ref)) report.our_id = std::string(ref);
+  // Vonage resends a DLR until it gets 200/204 (§8): the same part, status and error is one
+  // report. Parts of a long message have their own messageId, so they stay apart.
+  report.dedupe_key = fmt::format("vonage {} {} {}", *message_id, *status_word, err);
+  std::vector<DeliveryReport> out;
+  out.push_back(std::move(report));
+  return out;
+}
+
 }  // namespace ventanilla::carriers

@@ -7,6 +7,7 @@
 // Vonage does not reassemble long messages: each part arrives with concat-ref/-total/-part and
 // becomes InboundSms::part for the pipeline to buffer.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "carriers/sms_protocol.hpp"
+#include "carriers/sms_sender.hpp"
 
 namespace ventanilla::carriers {
 
@@ -64,6 +66,41 @@ class VonageSms final : public SmsProtocol {
  private:
   VonageSignatureMethod method_;
   bool require_signature_;
+};
+
+// Vonage SMS API (carrier-protocols.md §3.3; developer.vonage.com "Troubleshooting SMS" and
+// "API Errors / SMS API" for the status codes):
+//   POST {base}/sms/json, form api_key, api_secret, from, to (digits, no '+'), text,
+//   type=unicode for UCS-2 texts, client-ref = our id, callback = where DLRs go.
+// Vonage answers 200 even when it refuses a message: the verdict is in messages[].status.
+// Vonage splits long texts itself and answers one messages[] entry per part.
+class VonageSender final : public SmsSender {
+ public:
+  // Vonage documents client-ref as at most 40 characters in its older reference and 100 in the
+  // newer one; the smaller bound is the one that cannot be truncated by either.
+  static constexpr std::size_t kMaxClientRefBytes = 40;
+
+  std::string_view name() const noexcept override { return "vonage"; }
+  bool concatenates() const noexcept override { return true; }
+
+  // kInvalidArgument: "base_url: missing", "account: missing" (api_key), "secret: missing",
+  // "from: missing", "to: not an E.164 number", "id: not a client-ref of at most 40 printable
+  // characters".
+  Result<HttpCall> prepare_send(const OutboundSms& sms,
+                                const SenderAccount& account) const override;
+
+  // 200 and every messages[].status "0" → kSent (external_id = the first part's message-id).
+  // Status 1 (throttled), 5 (internal error), 9 (no credit) and 10 (too many binds) →
+  // kRetryable; any other status → kPermanent, reason "vonage <status> <meaning>" (Vonage's
+  // error-text is never copied). Non-200 answers by HTTP status; garbage → kRetryable.
+  SendResult read_send_response(const HttpAnswer& answer) const override;
+
+  // One DLR, as a GET query, a POST form or a POST JSON object (dashboard setting): messageId,
+  // status (delivered expired failed rejected accepted buffered unknown), err-code, client-ref
+  // (→ our_id). kInvalidArgument: "messageId: missing", "status: missing", "status: not a
+  // Vonage DLR status", "err-code: not a number", decoding errors.
+  Result<std::vector<DeliveryReport>> parse_delivery_reports(
+      const WebhookRequest& request) const override;
 };
 
 }  // namespace ventanilla::carriers
