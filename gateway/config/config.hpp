@@ -87,6 +87,9 @@ struct UssdConfig {
   std::uint32_t reply_retention_h = 48;   // stored replies answer carrier retries this long
   std::string default_country;            // ISO2 when neither network nor number tells; "" none
   std::uint32_t purge_interval_s = 60;    // how often expired sessions and replies are deleted
+  // The SMS [[route]] whose sender delivers "send me this by SMS" from USSD sessions. "" = none:
+  // such messages stay queued (start-up warns) until a sender is configured.
+  std::string sms_route;
 
   bool operator==(const UssdConfig&) const = default;
 };
@@ -117,11 +120,46 @@ struct RouteConfig {
   // generic-ussd only: septets of one screen. The loader fills it from [ussd].screen_septets when
   // the table does not set it (0 = not a USSD route).
   std::uint32_t screen_septets = 0;
+  // generic-ussd only: the SMS route whose sender delivers this route's SMS ("" = none).
+  std::string sms_route;
+
+  // Outbound: how this route's carrier API is reached to send SMS (the outbox). send_url "" =
+  // this route sends nothing. The credential, like the webhook secret, comes from an environment
+  // variable or a 0600 file, never from this file.
+  std::string send_url;          // API base, e.g. https://api.twilio.com
+  std::string send_account;      // AccountSid / api_key / username (carrier's name for it)
+  std::string send_secret_env;   // AuthToken / api_secret / apiKey / password
+  std::string send_secret_file;  // or a file (mode 0600) holding it
+  std::string send_from;         // our shortcode, long number or sender id
+  std::uint32_t send_rate = 10;  // most messages per second to this carrier (1..1000)
+  // Delivery reports: where the carrier posts them, on our side (default: the route path with
+  // its last segment "sms" replaced by "status", or PATH-status; capability carriers append the
+  // secret as for the webhook), and the public URL it has from outside ("" = no per-message
+  // callback URL is sent; carriers configured on their dashboard still report).
+  std::string status_path;
+  std::string status_url;
   std::uint32_t line = 0;  // where the table starts in the file, for later messages
 
   bool is_ussd() const noexcept { return carrier == "generic-ussd"; }
 
   bool operator==(const RouteConfig&) const = default;
+};
+
+// The outbox senders: leasing, retries and the HTTP client shared by every route that sends.
+struct OutboundConfig {
+  bool enabled = true;                   // false: nothing is sent (messages stay queued)
+  std::uint32_t poll_interval_ms = 500;  // how often each sender looks for due messages
+  std::uint32_t lease_s = 60;            // a message taken for sending is held this long
+  std::uint32_t batch = 16;              // most messages one sender takes at once
+  std::uint32_t max_attempts = 8;        // then the message ends 'failed'
+  std::uint32_t retry_base_ms = 2'000;   // first retry delay; doubles per attempt, with jitter
+  std::uint32_t retry_cap_s = 3'600;     // longest delay between attempts
+  std::uint32_t connect_timeout_ms = 5'000;
+  std::uint32_t request_timeout_ms = 15'000;  // one whole call to a carrier
+  std::string ca_file;                       // extra CA certificates (PEM) besides the system store
+  std::uint32_t finished_retention_h = 168;  // sent/failed rows are purged after this
+
+  bool operator==(const OutboundConfig&) const = default;
 };
 
 struct Config {
@@ -132,6 +170,7 @@ struct Config {
   LogConfig log;
   ContentConfig content;
   UssdConfig ussd;
+  OutboundConfig outbound;
   std::vector<RouteConfig> routes;
   std::string source;  // the file it came from ("" = built-in defaults), for messages
 

@@ -138,6 +138,25 @@ constexpr auto kFields = std::to_array<Field>({
      check_country, true},
     {"ussd.purge_interval_s", [](Config& c) -> Target { return &c.ussd.purge_interval_s; }, 1,
      3600},
+    {"ussd.sms_route", [](Config& c) -> Target { return &c.ussd.sms_route; }, 0, 0, nullptr, true},
+
+    {"outbound.enabled", [](Config& c) -> Target { return &c.outbound.enabled; }},
+    {"outbound.poll_interval_ms", [](Config& c) -> Target { return &c.outbound.poll_interval_ms; },
+     10, 60'000},
+    {"outbound.lease_s", [](Config& c) -> Target { return &c.outbound.lease_s; }, 5, 3600},
+    {"outbound.batch", [](Config& c) -> Target { return &c.outbound.batch; }, 1, 500},
+    {"outbound.max_attempts", [](Config& c) -> Target { return &c.outbound.max_attempts; }, 1, 100},
+    {"outbound.retry_base_ms", [](Config& c) -> Target { return &c.outbound.retry_base_ms; }, 10,
+     3'600'000},
+    {"outbound.retry_cap_s", [](Config& c) -> Target { return &c.outbound.retry_cap_s; }, 1, 86400},
+    {"outbound.connect_timeout_ms",
+     [](Config& c) -> Target { return &c.outbound.connect_timeout_ms; }, 10, 120'000},
+    {"outbound.request_timeout_ms",
+     [](Config& c) -> Target { return &c.outbound.request_timeout_ms; }, 10, 600'000},
+    {"outbound.ca_file", [](Config& c) -> Target { return &c.outbound.ca_file; }, 0, 0, nullptr,
+     true},
+    {"outbound.finished_retention_h",
+     [](Config& c) -> Target { return &c.outbound.finished_retention_h; }, 1, 24 * 366},
 });
 
 // ---- [[route]] tables ----------------------------------------------------------------------
@@ -193,8 +212,8 @@ struct RouteField {
   bool allow_empty = true;
 };
 
-const std::array<RouteField, 18>& route_fields() {
-  static const std::array<RouteField, 18> kRouteFields{{
+const std::array<RouteField, 28>& route_fields() {
+  static const std::array<RouteField, 28> kRouteFields{{
       {"name", &RouteConfig::name, 0, 0, nullptr, false},
       {"carrier", &RouteConfig::carrier, 0, 0, check_carrier, false},
       {"path", &RouteConfig::path, 0, 0, check_route_path, false},
@@ -213,6 +232,15 @@ const std::array<RouteField, 18>& route_fields() {
       {"signature", &RouteConfig::signature, 0, 0, check_signature, false},
       {"conversation_timeout_s", &RouteConfig::conversation_timeout_s, 30, 86400},
       {"screen_septets", &RouteConfig::screen_septets, 100, 400},  // as ussd.screen_septets
+      {"sms_route", &RouteConfig::sms_route, 0, 0, nullptr, false},
+      {"send_url", &RouteConfig::send_url, 0, 0, check_public_url},
+      {"send_account", &RouteConfig::send_account},
+      {"send_secret_env", &RouteConfig::send_secret_env, 0, 0, check_env_name, false},
+      {"send_secret_file", &RouteConfig::send_secret_file, 0, 0, nullptr, false},
+      {"send_from", &RouteConfig::send_from},
+      {"send_rate", &RouteConfig::send_rate, 1, 1000},
+      {"status_path", &RouteConfig::status_path, 0, 0, check_route_path, false},
+      {"status_url", &RouteConfig::status_url, 0, 0, check_public_url},
   }};
   return kRouteFields;
 }
@@ -487,6 +515,30 @@ class Loader {
                           "sms_segments)");
         ok = false;
       }
+      if (!route.sms_route.empty() && !route.is_ussd() && ok) {
+        add(table_at, "route " + (route.name.empty() ? route.carrier : route.name) +
+                          ": sms_route applies to carrier generic-ussd only (an SMS route sends "
+                          "its own replies)");
+        ok = false;
+      }
+      const bool has_sender = route.carrier != "generic" && !route.is_ussd();
+      if (!route.send_url.empty() && !has_sender && ok) {
+        add(table_at, "route " + (route.name.empty() ? route.carrier : route.name) + ": carrier " +
+                          route.carrier + " has no sending API (send_url)");
+        ok = false;
+      }
+      if (!route.send_url.empty() && route.send_secret_env.empty() &&
+          route.send_secret_file.empty() && ok) {
+        add(table_at, "route " + (route.name.empty() ? route.carrier : route.name) +
+                          ": send_url needs a credential (send_secret_env or send_secret_file)");
+        ok = false;
+      }
+      if (route.status_path.empty() && !route.is_ussd() && !route.path.empty()) {
+        // "/v1/twilio/sms" -> "/v1/twilio/status"; any other path gets "-status".
+        route.status_path = route.path.ends_with("/sms")
+                                ? route.path.substr(0, route.path.size() - 3) + "status"
+                                : route.path + "-status";
+      }
       if (route.name.empty()) route.name = route.carrier;
       for (const auto& other : config_.routes) {
         if (other.name == route.name && ok) {
@@ -499,6 +551,13 @@ class Loader {
                             other.name);
           ok = false;
         }
+        if (!route.status_path.empty() && ok &&
+            (other.path == route.status_path || other.status_path == route.status_path ||
+             other.status_path == route.path)) {
+          add(table_at, "route " + route.name + ": status path " + route.status_path +
+                            " clashes with route " + other.name);
+          ok = false;
+        }
       }
       if (ok) {
         if (route.is_ussd()) ussd_routes_.push_back({config_.routes.size(), encoding_set});
@@ -509,6 +568,28 @@ class Loader {
 
   // A generic-ussd route without its own screen size or encoding takes [ussd]'s, as set by the
   // whole file and every override (so this runs last).
+  // ussd.sms_route and generic-ussd routes' sms_route must name an SMS route that sends.
+  void check_sms_routes() {
+    auto check = [this](const std::string& name, const std::string& who, std::uint32_t line) {
+      if (name.empty()) return;
+      const auto it = std::find_if(config_.routes.begin(), config_.routes.end(),
+                                   [&](const RouteConfig& r) { return r.name == name; });
+      std::string problem;
+      if (it == config_.routes.end()) {
+        problem = "names no [[route]]";
+      } else if (it->send_url.empty()) {
+        problem = "names route " + name + ", which has no send_url";
+      }
+      if (problem.empty()) return;
+      add(Origin{Origin::kFile, line, 0,
+                 line == 0 ? std::string(source_)
+                           : std::string(source_) + ":" + std::to_string(line)},
+          who + ": sms_route " + name + " " + problem);
+    };
+    check(config_.ussd.sms_route, "ussd", 0);
+    for (const auto& r : config_.routes) check(r.sms_route, "route " + r.name, r.line);
+  }
+
   void resolve_ussd_routes() {
     for (const auto& [index, encoding_set] : ussd_routes_) {
       RouteConfig& route = config_.routes[index];
@@ -709,6 +790,7 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view source_
   for (std::size_t i = 0; i < overrides.size(); ++i) loader.apply_override(i, overrides[i]);
   loader.check_cross_fields();
   loader.resolve_ussd_routes();
+  loader.check_sms_routes();
   return std::move(loader).finish();
 }
 

@@ -164,6 +164,20 @@ resume_window_s = 300
 reply_retention_h = 72
 default_country = "GT"
 purge_interval_s = 30
+sms_route = ""
+
+[outbound]
+enabled = false
+poll_interval_ms = 250
+lease_s = 30
+batch = 8
+max_attempts = 5
+retry_base_ms = 500
+retry_cap_s = 600
+connect_timeout_ms = 1000
+request_timeout_ms = 2000
+ca_file = "/etc/ssl/extra.pem"
+finished_retention_h = 24
 )";
 
 TEST(ParseConfig, FullFileSetsEveryField) {
@@ -175,7 +189,8 @@ TEST(ParseConfig, FullFileSetsEveryField) {
   want.privacy = {"/etc/ventanilla/key", false};
   want.log = {LogLevel::kDebug, true};
   want.content = {"/srv/data", "/srv/menus", false, 500};
-  want.ussd = {false, "/v1/at/ussd-secret", 160, "auto", 120, 300, 72, "GT", 30};
+  want.ussd = {false, "/v1/at/ussd-secret", 160, "auto", 120, 300, 72, "GT", 30, ""};
+  want.outbound = {false, 250, 30, 8, 5, 500, 600, 1000, 2000, "/etc/ssl/extra.pem", 24};
   want.source = kSource;
   EXPECT_EQ(parse_ok(kFullFile), want);
 }
@@ -753,12 +768,24 @@ default_language = "es"
 sms_segments = 2
 encoding = "auto"
 conversation_timeout_s = 600
+send_url = "https://api.twilio.com"
+send_account = "AC123"
+send_secret_env = "VENTANILLA_TWILIO_SEND"
+send_from = "+50255550000"
+send_rate = 5
+status_path = "/v1/twilio/dlr"
+status_url = "https://sms.example.org/v1/twilio/dlr"
 
 [[route]]
 carrier = "kannel"
 path = "/v1/kannel/sms"
 secret_file = "/etc/ventanilla/kannel.secret"
 allow_from = "127.0.0.1/32"
+send_url = "http://127.0.0.1:13013"
+send_secret_file = "/etc/ventanilla/kannel.send"
+
+[ussd]
+sms_route = "kannel"
 )");
   ASSERT_EQ(c.routes.size(), 2u);
   const RouteConfig& t = c.routes[0];
@@ -779,6 +806,17 @@ allow_from = "127.0.0.1/32"
   EXPECT_EQ(k.if_secret_missing, "fail");
   EXPECT_EQ(k.sms_segments, 1u);
   EXPECT_EQ(k.encoding, "gsm7");
+  EXPECT_EQ(t.send_url, "https://api.twilio.com");
+  EXPECT_EQ(t.send_account, "AC123");
+  EXPECT_EQ(t.send_secret_env, "VENTANILLA_TWILIO_SEND");
+  EXPECT_EQ(t.send_from, "+50255550000");
+  EXPECT_EQ(t.send_rate, 5u);
+  EXPECT_EQ(t.status_path, "/v1/twilio/dlr");
+  EXPECT_EQ(t.status_url, "https://sms.example.org/v1/twilio/dlr");
+  EXPECT_EQ(k.send_secret_file, "/etc/ventanilla/kannel.send");
+  EXPECT_EQ(k.send_rate, 10u);
+  EXPECT_EQ(k.status_path, "/v1/kannel/status");  // "/sms" -> "/status"
+  EXPECT_EQ(c.ussd.sms_route, "kannel");
 }
 
 struct RouteErrorCase {
@@ -816,6 +854,32 @@ INSTANTIATE_TEST_SUITE_P(
                        "[[route]]\ncarrier = \"kannel\"\npath = \"/x\"\nsecret_env = \"S\"\n"
                        "sms_segments = 11\n",
                        "t.toml:5: route.sms_segments: must be between 1 and 10"},
+        RouteErrorCase{"SendUrlWithoutCredential",
+                       "[[route]]\ncarrier = \"twilio\"\npath = \"/t\"\nsecret_env = \"S\"\n"
+                       "send_url = \"https://api.twilio.com\"\n",
+                       "t.toml:1: route twilio: send_url needs a credential (send_secret_env or "
+                       "send_secret_file)"},
+        RouteErrorCase{"SendUrlOnGeneric",
+                       "[[route]]\ncarrier = \"generic\"\npath = \"/g\"\nsecret_env = \"S\"\n"
+                       "send_url = \"https://x.example\"\nsend_secret_env = \"T\"\n",
+                       "t.toml:1: route generic: carrier generic has no sending API (send_url)"},
+        RouteErrorCase{"SmsRouteOnSmsRoute",
+                       "[[route]]\ncarrier = \"kannel\"\npath = \"/k\"\nsecret_env = \"S\"\n"
+                       "sms_route = \"kannel\"\n",
+                       "t.toml:1: route kannel: sms_route applies to carrier generic-ussd only (an "
+                       "SMS route sends its own replies)"},
+        RouteErrorCase{"StatusPathClash",
+                       "[[route]]\ncarrier = \"kannel\"\npath = \"/v1/k/sms\"\nsecret_env = \"S\"\n"
+                       "[[route]]\nname = \"k2\"\ncarrier = \"kannel\"\npath = \"/v1/k/status\"\n"
+                       "secret_env = \"S\"\n",
+                       "t.toml:5: route k2: status path /v1/k/status-status clashes with route "
+                       "kannel"},
+        RouteErrorCase{"UssdSmsRouteUnknown", "[ussd]\nsms_route = \"nope\"\n",
+                       "t.toml: ussd: sms_route nope names no [[route]]"},
+        RouteErrorCase{"UssdSmsRouteDoesNotSend",
+                       "[ussd]\nsms_route = \"kannel\"\n"
+                       "[[route]]\ncarrier = \"kannel\"\npath = \"/k\"\nsecret_env = \"S\"\n",
+                       "t.toml: ussd: sms_route kannel names route kannel, which has no send_url"},
         RouteErrorCase{"DuplicatePath",
                        "[[route]]\ncarrier = \"kannel\"\npath = \"/x\"\nsecret_env = \"S\"\n"
                        "[[route]]\nname = \"k2\"\ncarrier = \"kannel\"\npath = \"/x\"\n"
