@@ -193,7 +193,7 @@ std::int64_t erase_subscriber(Database& db, std::string_view subscriber) {
   for (const char* sql :
        {"DELETE FROM sessions WHERE subscriber = ?1",
         "DELETE FROM subscribers WHERE subscriber = ?1",
-        "DELETE FROM outbox WHERE subscriber = ?1 AND status IN ('queued', 'retry')"}) {
+        "DELETE FROM outbox WHERE subscriber = ?1 AND status IN ('queued', 'retry', 'in_doubt')"}) {
     auto stmt = db.cached(sql);
     stmt->bind(1, subscriber);
     stmt->run();

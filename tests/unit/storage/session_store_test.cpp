@@ -431,8 +431,10 @@ TEST(SessionStoreSchema, MigrationAppliesOnADatabaseAlreadyAtTheDirectorySchema)
       "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL "
       "AND tbl_name IN ('sessions', 'inbound_seen', 'subscribers', 'outbox') ORDER BY name");
   while (idx.step()) indexes.push_back(idx.column_text(0));
-  EXPECT_EQ(indexes, (std::vector<std::string>{"inbound_seen_by_expiry", "outbox_by_status",
-                                               "sessions_by_age", "sessions_by_subscriber"}));
+  EXPECT_EQ(indexes,
+            (std::vector<std::string>{"inbound_seen_by_expiry", "outbox_by_external_id",
+                                      "outbox_by_reference", "outbox_by_status", "outbox_due",
+                                      "sessions_by_age", "sessions_by_subscriber"}));
 
   // The new tables work on the upgraded database.
   save_session(*db, make_session("at-ussd", "s1", kAlice, 1, 2));
