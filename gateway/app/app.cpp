@@ -23,6 +23,7 @@
 #include "app/data_commands.hpp"
 #include "app/directory_commands.hpp"
 #include "app/menu_files.hpp"
+#include "app/outbound_routes.hpp"
 #include "app/sms_routes.hpp"
 #include "app/ussd_route.hpp"
 #include "common/logging.hpp"
@@ -171,7 +172,9 @@ void render_storage_metrics(std::string& out, const StorageMetrics& m,
 http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
                           const std::optional<http::ServerMetrics>& server_metrics,
                           StorageMetrics& storage_metrics, const UssdRouteMetrics& ussd_metrics,
-                          const SmsRouteMetrics& sms_metrics, Clock::time_point started) {
+                          const SmsRouteMetrics& sms_metrics,
+                          const outbound::OutboundMetrics& outbound_metrics,
+                          Clock::time_point started) {
   http::Router router;
   router.add({.name = "healthz",
               .path = "/healthz",
@@ -203,27 +206,28 @@ http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
                                                   content ? "loaded" : "loading"));
        }),
        .options = {.max_body_bytes = 0, .exempt_from_shedding = true}});
-  router.add(
-      {.name = "metrics",
-       .path = "/metrics",
-       .methods = {Method::kGet},
-       .handler = http::SyncHandler([&writer, &server_metrics, &storage_metrics, &ussd_metrics,
-                                     &sms_metrics, started](const HttpRequest&, RequestContext&) {
-         std::string out;
-         out.reserve(16 * 1024);
-         if (server_metrics) server_metrics->render(out);
-         render_storage_metrics(out, storage_metrics, writer.stats());
-         ussd_metrics.render(out);
-         sms_metrics.render(out);
-         out += "# HELP ventanilla_uptime_seconds Seconds since start.\n";
-         out += "# TYPE ventanilla_uptime_seconds gauge\n";
-         fmt::format_to(std::back_inserter(out), "ventanilla_uptime_seconds {:.0f}\n",
-                        std::chrono::duration<double>(Clock::now() - started).count());
-         HttpResponse r = HttpResponse::text(200, std::move(out));
-         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-         return r;
-       }),
-       .options = {.max_body_bytes = 0}});
+  router.add({.name = "metrics",
+              .path = "/metrics",
+              .methods = {Method::kGet},
+              .handler = http::SyncHandler([&writer, &server_metrics, &storage_metrics,
+                                            &ussd_metrics, &sms_metrics, &outbound_metrics,
+                                            started](const HttpRequest&, RequestContext&) {
+                std::string out;
+                out.reserve(16 * 1024);
+                if (server_metrics) server_metrics->render(out);
+                render_storage_metrics(out, storage_metrics, writer.stats());
+                ussd_metrics.render(out);
+                sms_metrics.render(out);
+                outbound_metrics.render(out);
+                out += "# HELP ventanilla_uptime_seconds Seconds since start.\n";
+                out += "# TYPE ventanilla_uptime_seconds gauge\n";
+                fmt::format_to(std::back_inserter(out), "ventanilla_uptime_seconds {:.0f}\n",
+                               std::chrono::duration<double>(Clock::now() - started).count());
+                HttpResponse r = HttpResponse::text(200, std::move(out));
+                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                return r;
+              }),
+              .options = {.max_body_bytes = 0}});
   return router;
 }
 
@@ -379,8 +383,9 @@ int run_serve(const CommandLine& cl) {
   std::optional<http::ServerMetrics> server_metrics;
   UssdRouteMetrics ussd_metrics;
   SmsRouteMetrics sms_metrics;
+  outbound::OutboundMetrics outbound_metrics;
   http::Router router = build_router(writer, readiness, server_metrics, storage_metrics,
-                                     ussd_metrics, sms_metrics, started);
+                                     ussd_metrics, sms_metrics, outbound_metrics, started);
   if (cfg->ussd.enabled) {
     router.add(make_africastalking_ussd_route(
         *cfg, {writer, content, *pseudonymizer, ussd_metrics, logging::get("ussd")}));
@@ -408,6 +413,26 @@ int run_serve(const CommandLine& cl) {
     live_sms_routes.push_back(route.name);
     router.add(std::move(route));
   }
+  // The outbound side: senders draining the outbox, and delivery-report routes.
+  std::vector<std::string> live_route_names;
+  for (const auto& r : cfg->routes) {
+    if (std::find(live_sms_routes.begin(), live_sms_routes.end(), "sms_" + r.name) !=
+        live_sms_routes.end())
+      live_route_names.push_back(r.name);
+  }
+  auto outbound_setup =
+      make_outbound(*cfg, live_route_names, writer, outbound_metrics, logging::get("outbound"));
+  if (!outbound_setup) {
+    log->error("{}", outbound_setup.error().message());
+    writer.stop();
+    return kExitUsage;
+  }
+  for (auto& route : outbound_setup->status_routes) router.add(std::move(route));
+  if (cfg->ussd.enabled && cfg->ussd.sms_route.empty()) {
+    log->warn(
+        "[ussd] sms_route is not set: \"send me this by SMS\" from USSD stays queued until an SMS "
+        "route with send_url is named there");
+  }
   server_metrics.emplace(router.route_names());
 
   net::io_context io(static_cast<int>(cfg->server.io_threads));
@@ -422,6 +447,32 @@ int run_serve(const CommandLine& cl) {
   const auto colon = cfg->server.listen.rfind(':');
   log->info("listening on {}:{} with {} io thread(s)", cfg->server.listen.substr(0, colon), *port,
             cfg->server.io_threads);
+
+  std::unique_ptr<outbound::OutboxDrainer> drainer;
+  if (cfg->outbound.enabled && !outbound_setup->senders.empty()) {
+    outbound::DrainerOptions options;
+    const auto& o = cfg->outbound;
+    options.poll_interval = std::chrono::milliseconds(o.poll_interval_ms);
+    options.lease = std::chrono::seconds(o.lease_s);
+    options.batch = o.batch;
+    options.retry = {std::chrono::milliseconds(o.retry_base_ms),
+                     std::chrono::seconds(o.retry_cap_s), o.max_attempts};
+    options.http.connect_timeout = std::chrono::milliseconds(o.connect_timeout_ms);
+    options.http.request_timeout = std::chrono::milliseconds(o.request_timeout_ms);
+    options.http.extra_ca_file = o.ca_file;
+    options.finished_retention = std::chrono::hours(o.finished_retention_h);
+    try {
+      drainer = std::make_unique<outbound::OutboxDrainer>(
+          io, writer, *pseudonymizer, std::move(outbound_setup->senders), std::move(options),
+          outbound_metrics, logging::get("outbound"));
+    } catch (const std::exception& e) {
+      log->error("outbound.ca_file: {}", e.what());
+      return kExitUsage;
+    }
+    drainer->start();
+  } else if (!cfg->outbound.enabled) {
+    log->warn("outbound.enabled = false: queued SMS are not sent");
+  }
 
   const auto drain = std::chrono::milliseconds(cfg->limits.drain_timeout_ms);
   net::signal_set signals(io, SIGINT, SIGTERM);
@@ -455,6 +506,7 @@ int run_serve(const CommandLine& cl) {
     if (ec) return;
     log->info("signal {}: stopping; draining for up to {} ms", signo, drain.count());
     purge_timer.cancel();
+    if (drainer) drainer->stop();
     server.stop(drain, [&io] { io.stop(); });
     // Handlers past the drain deadline must not hold the process: stop regardless a second
     // later.

@@ -54,6 +54,22 @@ inbound::UssdRouteSettings ussd_settings(const config::UssdConfig& c) {
   return s;
 }
 
+namespace {
+
+// SMS a USSD session queues go out through `sms_route`'s sender, so they are fitted to that
+// route's SMS: its segments and its encoding.
+void use_sms_route(inbound::UssdRouteSettings& s, const config::Config& config,
+                   const std::string& sms_route) {
+  if (sms_route.empty()) return;
+  s.sms_route = sms_route;
+  for (const auto& r : config.routes) {
+    if (r.name != sms_route) continue;
+    s.sms = {r.sms_segments <= 1 ? 160u : 153u * r.sms_segments, encoding_policy(r.encoding)};
+  }
+}
+
+}  // namespace
+
 inbound::UssdRouteSettings generic_ussd_settings(const config::Config& config,
                                                  const config::RouteConfig& route) {
   inbound::UssdRouteSettings s = ussd_settings(config.ussd);
@@ -61,6 +77,7 @@ inbound::UssdRouteSettings generic_ussd_settings(const config::Config& config,
   s.screen = {route.screen_septets != 0 ? route.screen_septets : config.ussd.screen_septets,
               encoding_policy(route.encoding)};
   if (!route.default_country.empty()) s.default_country = route.default_country;
+  use_sms_route(s, config, route.sms_route);
   return s;
 }
 
@@ -151,6 +168,7 @@ http::Route make_africastalking_ussd_route(const config::Config& config, UssdRou
   spec.path = config.ussd.path;
   spec.protocol = std::make_shared<carriers::AfricasTalkingUssd>();
   spec.settings = ussd_settings(config.ussd);
+  use_sms_route(spec.settings, config, config.ussd.sms_route);
   spec.max_body_bytes = config.limits.webhook_body_bytes;
   return make_ussd_route(std::move(spec), std::move(deps));
 }

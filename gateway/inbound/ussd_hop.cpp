@@ -151,8 +151,9 @@ UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& ctx,
     }
   }
 
-  outcome.sms_queued = apply_effects(db, effects, fmt::format("{}:{}", carrier, dedupe_key),
-                                     subscriber, input.phone, ctx.pseudonymizer, carrier, now_ms);
+  outcome.sms_queued = apply_effects(
+      db, effects, fmt::format("{}:{}", carrier, dedupe_key), subscriber, input.phone,
+      ctx.pseudonymizer, settings.sms_route.empty() ? carrier : settings.sms_route, now_ms);
 
   const auto& final_state = result.state;
   storage::StoredSession row;

@@ -34,6 +34,9 @@ struct UssdRouteSettings {
   std::chrono::milliseconds resume_window{600'000};
   std::chrono::milliseconds reply_retention{48 * 3600 * 1000};
   std::string default_country;  // ISO2 when neither network nor number tells ("" for none)
+  // The outbox route of SMS this USSD route queues (the SMS route whose sender delivers them);
+  // "" = the carrier key itself, which no sender drains (start-up warns).
+  std::string sms_route;
 };
 
 struct UssdHopInput {

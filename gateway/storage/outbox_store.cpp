@@ -41,6 +41,11 @@ constexpr std::string_view kMarkFailed =
     "UPDATE outbox SET status = 'failed', last_error = ?2, destination_sealed = x'', "
     "lease_until_ms = NULL, updated_ms = ?3 WHERE id = ?1 AND status = 'leased'";
 
+constexpr std::string_view kReleaseLease =
+    "UPDATE outbox SET status = CASE WHEN in_doubt = 1 THEN 'in_doubt' WHEN attempts > 1 THEN "
+    "'retry' ELSE 'queued' END, attempts = attempts - 1, lease_until_ms = NULL, "
+    "next_attempt_ms = ?2, updated_ms = ?2 WHERE id = ?1 AND status = 'leased'";
+
 constexpr std::string_view kRecoverLeases =
     "UPDATE outbox SET status = 'in_doubt', in_doubt = 1, next_attempt_ms = ?1, "
     "last_error = 'lease expired (in flight at a crash?)', lease_until_ms = NULL, updated_ms = ?1 "
@@ -182,6 +187,13 @@ bool mark_in_doubt(Database& db, std::int64_t id, std::int64_t next_attempt_ms,
 bool mark_failed(Database& db, std::int64_t id, std::string_view reason, std::int64_t now_ms) {
   auto update = db.cached(kMarkFailed);
   update->bind_all(id, reason, now_ms);
+  update->run();
+  return db.changes() == 1;
+}
+
+bool release_lease(Database& db, std::int64_t id, std::int64_t now_ms) {
+  auto update = db.cached(kReleaseLease);
+  update->bind_all(id, now_ms);
   update->run();
   return db.changes() == 1;
 }

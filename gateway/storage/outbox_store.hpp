@@ -60,6 +60,10 @@ bool mark_in_doubt(Database& db, std::int64_t id, std::int64_t next_attempt_ms,
                    std::string_view reason, std::int64_t now_ms);
 bool mark_failed(Database& db, std::int64_t id, std::string_view reason, std::int64_t now_ms);
 
+// Gives a leased row back untried (a sender stopping with messages it had not yet attempted):
+// its attempt is not counted and it is due now, in its earlier state. False if not leased.
+bool release_lease(Database& db, std::int64_t id, std::int64_t now_ms);
+
 // Leased rows whose lease ended before now (their sender died mid-call) become in_doubt, due now.
 // Returns how many.
 std::int64_t recover_expired_leases(Database& db, std::int64_t now_ms);
