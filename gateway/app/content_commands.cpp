@@ -25,10 +25,15 @@ std::string option_or(const CommandLine& cl, const std::string& name, const std:
   return it == cl.options.end() ? fallback : it->second;
 }
 
-// The route profiles content must fit: today the USSD route (SMS replies join with the SMS
-// routes).
+// The route profiles content must fit: the [ussd] route and every generic-ussd [[route]] (each
+// may have its own screen size and encoding).
 std::vector<dialog::RouteProfile> route_profiles(const config::Config& cfg) {
-  return {{"ussd", ussd_settings(cfg.ussd).screen}};
+  std::vector<dialog::RouteProfile> profiles{{"ussd", ussd_settings(cfg.ussd).screen}};
+  for (const auto& r : cfg.routes) {
+    if (r.enabled && r.is_ussd())
+      profiles.push_back({r.name, generic_ussd_settings(cfg, r).screen});
+  }
+  return profiles;
 }
 
 struct LoadedContent {
@@ -64,9 +69,19 @@ std::optional<LoadedContent> load_content(const std::string& menus_dir, const st
   return out;
 }
 
-text::ScreenLimit profile_for(const config::Config& cfg, const std::string& route) {
-  (void)route;  // only "ussd" so far; validated by the caller
-  return ussd_settings(cfg.ussd).screen;
+// The screen of the route named `route` ("ussd" or a generic-ussd route's name); nullopt when
+// there is no such USSD route.
+std::optional<text::ScreenLimit> profile_for(const config::Config& cfg, const std::string& route) {
+  for (const auto& p : route_profiles(cfg)) {
+    if (p.name == route) return p.screen;
+  }
+  return std::nullopt;
+}
+
+std::string profile_names(const config::Config& cfg) {
+  std::string names;
+  for (const auto& p : route_profiles(cfg)) names += (names.empty() ? "" : ", ") + p.name;
+  return names;
 }
 
 }  // namespace
@@ -124,8 +139,10 @@ int run_simulate(const CommandLine& cl) {
     return kExitUsage;
   }
   const std::string route = option_or(cl, "--route", "ussd");
-  if (route != "ussd") {
-    std::fprintf(stderr, "ventanilla simulate: unknown route '%s' (known: ussd)\n", route.c_str());
+  const auto profile = profile_for(*cfg, route);
+  if (!profile) {
+    std::fprintf(stderr, "ventanilla simulate: unknown route '%s' (known: %s)\n", route.c_str(),
+                 profile_names(*cfg).c_str());
     return kExitUsage;
   }
   auto content = load_content(option_or(cl, "--menus", cfg->content.menus_dir),
@@ -143,7 +160,7 @@ int run_simulate(const CommandLine& cl) {
                  country.c_str());
     return kExitUsage;
   }
-  const text::ScreenLimit screen = profile_for(*cfg, route);
+  const text::ScreenLimit screen = *profile;
   const dialog::Context ctx{
       menus,
       *content->directory,

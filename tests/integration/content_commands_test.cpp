@@ -138,6 +138,21 @@ TEST(ContentCheck, AUcs2RouteIsCheckedAgainstItsSmallerScreen) {
   EXPECT_EQ(r.err.find("GSM-7 units"), std::string::npos) << r.err;
 }
 
+TEST(ContentCheck, EveryGenericUssdRouteIsCheckedAgainstItsOwnScreen) {
+  TempDir dir("ventanilla-check");
+  write(dir.path() / "v.toml",
+        "[[route]]\nname = \"gu\"\ncarrier = \"generic-ussd\"\nsecret_env = \"GS\"\n"
+        "encoding = \"ucs2\"\n");
+  auto args = check_args(dir, kMenus);
+  args.insert(args.end(), {"--config", dir.file("v.toml")});
+  const RunResult r = run_ventanilla(args, std::chrono::seconds(60));
+  // The [ussd] route (GSM-7, 182) passes; the generic route's UCS-2 screen does not, and check
+  // names that route.
+  EXPECT_EQ(r.status.code, 1) << describe(r);
+  EXPECT_NE(r.err.find("80 UCS-2 units (route gu)"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("(route ussd)"), std::string::npos) << r.err;
+}
+
 // Runs `ventanilla simulate ARGS` with `input` on stdin (a terminal phone's keystrokes).
 std::string simulate(const std::string& args, const std::string& input) {
   TempDir dir("ventanilla-sim");
