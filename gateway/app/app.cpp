@@ -449,6 +449,16 @@ int run_serve(const CommandLine& cl) {
             cfg->server.io_threads);
 
   std::unique_ptr<outbound::OutboxDrainer> drainer;
+  // A lease must outlast the longest call, or a slow call's row would be recovered as in doubt
+  // (and resent) while it is still in flight.
+  if (std::uint64_t{cfg->outbound.lease_s} * 1000 <=
+      2 * std::uint64_t{cfg->outbound.request_timeout_ms}) {
+    log->error(
+        "outbound.lease_s ({} s) must be more than twice outbound.request_timeout_ms ({} ms)",
+        cfg->outbound.lease_s, cfg->outbound.request_timeout_ms);
+    writer.stop();
+    return kExitUsage;
+  }
   if (cfg->outbound.enabled && !outbound_setup->senders.empty()) {
     outbound::DrainerOptions options;
     const auto& o = cfg->outbound;

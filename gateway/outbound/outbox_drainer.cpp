@@ -162,7 +162,12 @@ struct OutboxDrainer::Impl : std::enable_shared_from_this<Impl> {
     auto leased = std::make_shared<std::vector<storage::LeasedSms>>();
     const std::string route = rs.route.name;
     const auto lease_ms = options.lease.count();
-    const auto limit = options.batch;
+    // No more than the route's rate can send within half a lease: a row still waiting for its
+    // slot when its lease ends would be recovered as in doubt and sent twice.
+    const auto lease_s = std::chrono::duration_cast<std::chrono::seconds>(options.lease).count();
+    const auto sendable = static_cast<std::size_t>(
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(rs.route.rate_per_s) * lease_s / 2));
+    const auto limit = std::min(options.batch, sendable);
     storage::WriteJob job = [leased, route, lease_ms, limit](storage::Database& db) {
       *leased = storage::lease_due(db, route, epoch_ms(), lease_ms, limit);
     };
