@@ -24,6 +24,7 @@
 #include "app/directory_commands.hpp"
 #include "app/menu_files.hpp"
 #include "app/outbound_routes.hpp"
+#include "app/outbox_commands.hpp"
 #include "app/sms_routes.hpp"
 #include "app/ussd_route.hpp"
 #include "common/logging.hpp"
@@ -565,6 +566,7 @@ int run(const CommandLine& cl) {
   if (cl.verb == "import") return run_import(cl);
   if (cl.verb == "export") return run_export(cl);
   if (cl.verb == "directory") return run_directory(cl);
+  if (cl.verb == "outbox") return run_outbox(cl);
   if (cl.verb == "simulate") return run_simulate(cl);
   std::fputs(usage("").c_str(), stderr);
   return kExitUsage;

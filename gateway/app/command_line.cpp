@@ -75,6 +75,15 @@ const std::vector<VerbSpec>& verbs() {
         {"--lon", true, "longitude (nearest)"},
         {"--limit", true, "most results to print (default 5)"},
         {"--json", false, "print a JSON array"}}},
+      {"outbox",
+       "(list [--status S] [--route R] [--limit N] [--json] | retry ID | cancel ID)",
+       "The SMS outbox for staff: list messages (newest first; subscribers as log tags, never "
+       "numbers or texts) with counts by status, queue a retry/in_doubt message again (failed "
+       "ones keep no number), or cancel a queued/retry/in_doubt one.",
+       {{"--status", true, "list: only queued, leased, sent, retry, failed or in_doubt"},
+        {"--route", true, "list: only this route"},
+        {"--limit", true, "list: most messages to print, 1 to 1000 (default 50)"},
+        {"--json", false, "list: print one JSON object {messages, counts}"}}},
   };
   return kVerbs;
 }
