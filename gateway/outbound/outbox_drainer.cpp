@@ -20,6 +20,7 @@
 #include "privacy/pseudonymizer.hpp"
 #include "storage/async_write.hpp"
 #include "storage/outbox_store.hpp"
+#include "text/sms_split.hpp"
 
 namespace ventanilla::outbound {
 
@@ -192,6 +193,19 @@ struct OutboxDrainer::Impl : std::enable_shared_from_this<Impl> {
                   [](Result<void>) {});
   }
 
+  // Waits for the route's next sending slot: one call per 1/rate seconds, shared by its workers.
+  net::awaitable<void> take_slot(RouteState& rs) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto spacing = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(1.0 / std::max<std::uint32_t>(rs.route.rate_per_s, 1)));
+    const auto slot = std::max(now, rs.next_slot);
+    rs.next_slot = slot + spacing;
+    if (slot > now) {
+      net::steady_timer pause(strand);
+      co_await sleep(pause, slot - now);
+    }
+  }
+
   net::awaitable<void> worker(RouteState& rs, std::size_t index) {
     auto self = shared_from_this();
     net::steady_timer& idle = *rs.idle[index];
@@ -207,77 +221,90 @@ struct OutboxDrainer::Impl : std::enable_shared_from_this<Impl> {
       }
       storage::LeasedSms message = std::move(rs.ready.front());
       rs.ready.pop_front();
-      // The route's rate: one call per 1/rate seconds, shared by its workers.
-      const auto now = std::chrono::steady_clock::now();
-      const auto spacing = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          std::chrono::duration<double>(1.0 / std::max<std::uint32_t>(rs.route.rate_per_s, 1)));
-      const auto slot = std::max(now, rs.next_slot);
-      rs.next_slot = slot + spacing;
-      if (slot > now) {
-        net::steady_timer pause(strand);
-        co_await sleep(pause, slot - now);
-      }
-      if (!running) {
-        release(message.id);
-        continue;
-      }
       auto sending = send_one(rs, std::move(message));  // named: GCC bug 99576
       co_await std::move(sending);
     }
   }
 
+  // One carrier call for `sms`; the decision for the row if this call were its last.
+  net::awaitable<Decision> call_once(RouteState& rs, const storage::LeasedSms& message,
+                                     const carriers::OutboundSms& sms, bool& unsendable) {
+    const auto& route = rs.route;
+    auto prepared = route.sender->prepare_send(sms, route.account);
+    if (!prepared) {
+      unsendable = true;
+      co_return Decision{Disposition::kFailed, 0, prepared.error().detail, {}};
+    }
+    ++metrics.attempts;
+    const auto started = std::chrono::steady_clock::now();
+    auto sending = client.send(std::move(*prepared));  // named: GCC bug 99576
+    HttpClientResult result = co_await std::move(sending);
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    ++metrics.latency_count;
+    metrics.latency_sum_us += static_cast<std::uint64_t>(took.count());
+    Decision decision;
+    if (const auto* answer = std::get_if<carriers::HttpAnswer>(&result)) {
+      const auto verdict = route.sender->read_send_response(*answer);
+      decision = decide(options.retry, message.attempts, *answer, verdict, epoch_ms(), draw());
+      if (decision.what == Disposition::kFailed &&
+          verdict.verdict == carriers::SendVerdict::kPermanent) {
+        ++metrics.failed_permanent;
+      } else if (decision.what == Disposition::kFailed) {
+        ++metrics.failed_exhausted;
+      }
+    } else {
+      const auto& error = std::get<TransportError>(result);
+      decision = decide(options.retry, message.attempts,
+                        TransportFailure{error.request_sent, std::string(to_string(error.kind))},
+                        epoch_ms(), draw());
+      if (decision.what == Disposition::kFailed) ++metrics.failed_exhausted;
+      log->debug("route {}: message {} attempt {}: {}", route.name, message.id, message.attempts,
+                 error.detail);
+    }
+    co_return decision;
+  }
+
   net::awaitable<void> send_one(RouteState& rs, storage::LeasedSms message) {
     const auto& route = rs.route;
-    Decision decision;
-    bool unsendable = false;
+    Decision decision{Disposition::kFailed, 0, "empty message", {}};
+    bool unsendable = true;
     auto number = pseudonymizer.unseal(message.destination_sealed, message.idempotency_key);
-    std::optional<carriers::HttpCall> call;
     if (!number) {
-      decision = {Disposition::kFailed, 0, "cannot unseal the number (key rotated?)", {}};
-      unsendable = true;
+      decision.reason = "cannot unseal the number (key rotated?)";
     } else {
       const auto encoded = text::apply_policy(message.body, route.policy);
+      // An API that takes one SMS per call gets the text in single-SMS parts, each a whole SMS;
+      // parts the carrier already took (an earlier attempt) are not sent again.
+      std::vector<std::string> parts;
+      if (route.sender->concatenates()) {
+        if (!encoded.text.empty()) parts.push_back(encoded.text);
+      } else {
+        parts = text::split_into_single_sms(encoded);
+      }
       carriers::OutboundSms sms;
       sms.id = message.reference;
       sms.to = number->e164();
-      sms.text = encoded.text;
       sms.unicode = encoded.encoding == text::Encoding::kUcs2;
       sms.status_callback_url = callback_url(route.status_url, message.reference);
-      auto prepared = route.sender->prepare_send(sms, route.account);
-      if (!prepared) {
-        decision = {Disposition::kFailed, 0, prepared.error().detail, {}};
-        unsendable = true;
-      } else {
-        call = std::move(*prepared);
-      }
-    }
-    if (call) {
-      ++metrics.attempts;
-      const auto started = std::chrono::steady_clock::now();
-      // Named before co_await (GCC bug 99576, see write()).
-      auto sending = client.send(std::move(*call));
-      HttpClientResult result = co_await std::move(sending);
-      const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - started);
-      ++metrics.latency_count;
-      metrics.latency_sum_us += static_cast<std::uint64_t>(took.count());
-      if (const auto* answer = std::get_if<carriers::HttpAnswer>(&result)) {
-        const auto verdict = route.sender->read_send_response(*answer);
-        decision = decide(options.retry, message.attempts, *answer, verdict, epoch_ms(), draw());
-        if (decision.what == Disposition::kFailed &&
-            verdict.verdict == carriers::SendVerdict::kPermanent) {
-          ++metrics.failed_permanent;
-        } else if (decision.what == Disposition::kFailed) {
-          ++metrics.failed_exhausted;
+      for (std::size_t k = message.parts_sent; k < parts.size(); ++k) {
+        co_await take_slot(rs);
+        if (!running) {  // stopping: give the rest back untried
+          release(message.id);
+          co_return;
         }
-      } else {
-        const auto& error = std::get<TransportError>(result);
-        decision = decide(options.retry, message.attempts,
-                          TransportFailure{error.request_sent, std::string(to_string(error.kind))},
-                          epoch_ms(), draw());
-        if (decision.what == Disposition::kFailed) ++metrics.failed_exhausted;
-        log->debug("route {}: message {} attempt {}: {}", route.name, message.id, message.attempts,
-                   error.detail);
+        unsendable = false;
+        sms.text = parts[k];
+        auto calling = call_once(rs, message, sms, unsendable);  // named: GCC bug 99576
+        decision = co_await std::move(calling);
+        if (decision.what != Disposition::kSent || k + 1 == parts.size()) break;
+        const std::int64_t id = message.id;
+        const auto sent_parts = static_cast<std::uint32_t>(k + 1);
+        storage::WriteJob job = [id, sent_parts](storage::Database& db) {
+          storage::mark_parts_sent(db, id, sent_parts, epoch_ms());
+        };
+        auto written = co_await write(job);
+        if (!written) co_return;  // not marked: the lease expires and recovery resends, flagged
       }
     }
     auto finishing = finish(message, std::move(decision), unsendable);

@@ -19,7 +19,7 @@ constexpr std::string_view kFailOptedOut =
 
 constexpr std::string_view kSelectDue =
     "SELECT id, idempotency_key, reference, subscriber, destination_sealed, body, route, "
-    "attempts, in_doubt, created_ms FROM outbox "
+    "attempts, in_doubt, created_ms, parts_sent FROM outbox "
     "WHERE route = ?1 AND status IN ('queued', 'retry', 'in_doubt') AND next_attempt_ms <= ?2 "
     "ORDER BY next_attempt_ms, id LIMIT ?3";
 
@@ -36,6 +36,9 @@ constexpr std::string_view kMarkRetry =
     "UPDATE outbox SET status = ?5, next_attempt_ms = ?2, last_error = ?3, "
     "in_doubt = MAX(in_doubt, ?6), lease_until_ms = NULL, updated_ms = ?4 "
     "WHERE id = ?1 AND status = 'leased'";
+
+constexpr std::string_view kMarkPartsSent =
+    "UPDATE outbox SET parts_sent = ?2, updated_ms = ?3 WHERE id = ?1 AND status = 'leased'";
 
 constexpr std::string_view kMarkFailed =
     "UPDATE outbox SET status = 'failed', last_error = ?2, destination_sealed = x'', "
@@ -156,6 +159,7 @@ std::vector<LeasedSms> lease_due(Database& db, std::string_view route, std::int6
       m.attempts = static_cast<std::uint32_t>(select->column_int64(7)) + 1;
       m.in_doubt = select->column_int64(8) != 0;
       m.created_ms = select->column_int64(9);
+      m.parts_sent = static_cast<std::uint32_t>(select->column_int64(10));
       leased.push_back(std::move(m));
     }
   }
@@ -182,6 +186,13 @@ bool mark_retry(Database& db, std::int64_t id, std::int64_t next_attempt_ms,
 bool mark_in_doubt(Database& db, std::int64_t id, std::int64_t next_attempt_ms,
                    std::string_view reason, std::int64_t now_ms) {
   return mark(db, id, "in_doubt", next_attempt_ms, reason, now_ms, true);
+}
+
+bool mark_parts_sent(Database& db, std::int64_t id, std::uint32_t parts_sent, std::int64_t now_ms) {
+  auto update = db.cached(kMarkPartsSent);
+  update->bind_all(id, static_cast<std::int64_t>(parts_sent), now_ms);
+  update->run();
+  return db.changes() == 1;
 }
 
 bool mark_failed(Database& db, std::int64_t id, std::string_view reason, std::int64_t now_ms) {

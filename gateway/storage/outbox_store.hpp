@@ -42,6 +42,7 @@ struct LeasedSms {
   std::uint32_t attempts = 0;  // including this one
   bool in_doubt = false;       // an earlier attempt may have reached the carrier
   std::int64_t created_ms = 0;
+  std::uint32_t parts_sent = 0;  // of a message sent in parts: those the carrier already took
 };
 
 // Takes up to `limit` due rows of `route` (queued, retry or in_doubt with next_attempt_ms <= now),
@@ -59,6 +60,8 @@ bool mark_retry(Database& db, std::int64_t id, std::int64_t next_attempt_ms,
 bool mark_in_doubt(Database& db, std::int64_t id, std::int64_t next_attempt_ms,
                    std::string_view reason, std::int64_t now_ms);
 bool mark_failed(Database& db, std::int64_t id, std::string_view reason, std::int64_t now_ms);
+// One more part of a leased message sent in parts was taken (parts_sent = `parts_sent`).
+bool mark_parts_sent(Database& db, std::int64_t id, std::uint32_t parts_sent, std::int64_t now_ms);
 
 // Gives a leased row back untried (a sender stopping with messages it had not yet attempted):
 // its attempt is not counted and it is due now, in its earlier state. False if not leased.

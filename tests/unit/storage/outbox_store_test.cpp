@@ -329,6 +329,18 @@ TEST_F(OutboxStoreTest, MarkRetryAndInDoubtKeepTheNumberAndSetTheNextAttempt) {
   }
 }
 
+TEST_F(OutboxStoreTest, PartsSentSurviveARetryAndComeBackWithTheNextLease) {
+  const auto id = queue("parts", 1'000);
+  lease_one(id, 1'000);
+  EXPECT_TRUE(mark_parts_sent(db_, id, 2, 1'100));
+  EXPECT_TRUE(mark_retry(db_, id, 2'000, "http 503", 1'200));
+  EXPECT_FALSE(mark_parts_sent(db_, id, 3, 1'300)) << "only a leased row moves on";
+  const auto again = lease_due(db_, "at-sms", 2'000, 60'000, 10);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].parts_sent, 2u);
+  EXPECT_EQ(again[0].attempts, 2u);
+}
+
 TEST_F(OutboxStoreTest, InDoubtFlagStaysSetAfterALaterRetry) {
   const auto id = queue("a", 1'000);
   lease_one(id, 1'000);
