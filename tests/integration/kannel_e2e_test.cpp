@@ -1,7 +1,10 @@
 // Kannel end to end: the real `ventanilla serve`, Debian's Kannel 1.4.5 (bearerbox + smsbox with a
 // `fake` SMSC, all on loopback) and kannel-extras' fakesmsc playing the handset. Checks what the
 // handset receives, through Kannel's own get-url expansion and reply handling (docs:
-// carrier-protocols.md §5.6, §9.9, §12), not a recorded request.
+// carrier-protocols.md §5.6, §9.9, §12), not a recorded request. Outbound too: outbox rows drained
+// by the kannel route's sender through smsbox's /cgi-bin/sendsms, the delivery reports Kannel then
+// makes (the fake SMSC reports 8 "accepted by the SMSC" and 1 "delivered") coming back on the
+// route's status URL.
 //
 // Needs only what deploy/install-deps.sh installs (kannel, kannel-extras); missing binaries fail
 // the test, they never skip it. Every process is started here, on ports picked with bind(0), and
@@ -15,7 +18,9 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -25,6 +30,11 @@
 #include <thread>
 #include <vector>
 
+#include "privacy/phone_number.hpp"
+#include "privacy/pseudonymizer.hpp"
+#include "storage/database.hpp"
+#include "storage/migrations.hpp"
+#include "storage/session_store.hpp"
 #include "support/child_process.hpp"
 #include "support/raw_http.hpp"
 #include "support/serve_process.hpp"
@@ -44,6 +54,11 @@ constexpr std::string_view kKannelSecret = "5d2b8e7f1a4c9036b7e2d1f48a6c3b90";
 constexpr std::string_view kAdminPassword = "e2e-admin";
 constexpr std::string_view kHandset = "50255551234";  // a GT number, as the fake SMSC reports it
 constexpr std::string_view kShortCode = "12345";
+// The sendsms-user the kannel route sends as (send_account / send_secret_env).
+constexpr std::string_view kSendUser = "ventanilla-out";
+constexpr std::string_view kSendPassword = "c7f1e09a42d85b36";
+constexpr std::string_view kSendFrom = "12345";
+constexpr std::string_view kRecipient = "+50255557788";  // the outbox rows' number
 
 // Distinct free loopback ports: every socket stays bound until all are picked, so the kernel
 // cannot hand the same port out twice.
@@ -156,6 +171,56 @@ struct HandsetReply {
   std::string raw;   // every payload as printed, for failure messages
 };
 
+// The payload of a "Got message N: <...>" line of fakesmsc's log, or nullopt for other lines.
+std::optional<std::string> got_message_payload(const std::string& line) {
+  const auto got = line.find("Got message ");
+  if (got == std::string::npos) return std::nullopt;
+  const auto open = line.find(": <", got);
+  if (open == std::string::npos || line.back() != '>') return std::nullopt;
+  return line.substr(open + 3, line.size() - open - 4);
+}
+
+// One payload ("SENDER RECEIVER TYPE BODY"), a ucs-2 body decoded to UTF-8.
+HandsetReply parse_payload(const std::string& payload) {
+  HandsetReply reply;
+  reply.raw = "<" + payload + ">\n";
+  std::istringstream in(payload);
+  in >> reply.sender >> reply.receiver >> reply.type;
+  std::getline(in >> std::ws, reply.text);
+  if (reply.type == "ucs-2") reply.text = utf16be_to_utf8(url_decode(reply.text));
+  return reply;
+}
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// An outbox row as the test checks it.
+struct OutboxState {
+  std::string status;
+  std::string delivery_status;  // "" while none
+  std::int64_t attempts = 0;
+  std::int64_t sealed_bytes = 0;
+  std::int64_t in_doubt = 0;
+  std::string last_error;
+
+  std::string describe() const {
+    return "status=" + status + " delivery_status=" + delivery_status +
+           " attempts=" + std::to_string(attempts) +
+           " sealed_bytes=" + std::to_string(sealed_bytes) +
+           " in_doubt=" + std::to_string(in_doubt) + " last_error=" + last_error;
+  }
+};
+
+// What one queued message must become: the MT fakesmsc prints, then the outbox row.
+struct OutboundCase {
+  std::string body;      // as queued (UTF-8)
+  std::string type;      // what fakesmsc prints: "text" (GSM-7) or "ucs-2"
+  std::string received;  // the text the handset gets, UTF-8
+};
+
 // The SMSC-facing config and the processes of one Kannel (bearerbox + smsbox) in front of one
 // ventanilla, plus the handset.
 class KannelEndToEnd : public ::testing::Test {
@@ -165,6 +230,14 @@ class KannelEndToEnd : public ::testing::Test {
       ASSERT_EQ(::access(std::string(binary).c_str(), X_OK), 0)
           << binary << " is missing: run deploy/install-deps.sh (installs kannel, kannel-extras)";
     }
+    // Picked up front: the ventanilla config names Kannel's sendsms port, Kannel's config
+    // ventanilla's port.
+    const auto [admin_port, box_port, smsc_port, sendsms_port, ventanilla_port] = free_ports<5>();
+    admin_port_ = admin_port;
+    box_port_ = box_port;
+    smsc_port_ = smsc_port;
+    sendsms_port_ = sendsms_port;
+    ventanilla_port_ = ventanilla_port;
   }
 
   // Stops everything this test started, newest first, by PID: even after a failed assertion.
@@ -175,21 +248,20 @@ class KannelEndToEnd : public ::testing::Test {
     if (serve_) stop(serve_->process(), SIGTERM);
   }
 
-  // Starts ventanilla (with `config_path`, or the repository's config/ventanilla.toml) and a
-  // Kannel whose sms-service calls its kannel route; returns once smsbox is connected.
-  void start(const std::string& config_path = {}) {
-    ServeOptions options;
-    options.seed_directory = true;
-    options.env = {{"VENTANILLA_KANNEL_SECRET", std::string(kKannelSecret)}};
-    // The last --config wins: ServeProcess passes the repository's first.
-    if (!config_path.empty()) options.extra_args = {"--config", config_path};
-    serve_.emplace(dir_, options);
+  struct StartOptions {
+    std::string config_path;     // "" = the repository's config/ventanilla.toml
+    bool seed_directory = true;  // the inbound menus need the shipped content; the outbox not
+    // Connect a fakesmsc that only listens before ventanilla starts, so that what ventanilla
+    // sends at start-up (the outbox) is printed by it: see collect_mts().
+    bool handset_listening = false;
+  };
 
-    const auto [admin_port, box_port, smsc_port, sendsms_port] = free_ports<4>();
-    admin_port_ = admin_port;
-    smsc_port_ = smsc_port;
+  // Starts a Kannel whose sms-service calls the kannel route of a ventanilla on a port picked
+  // here, then that ventanilla (so its outbox senders find smsbox's sendsms port open). Returns
+  // once both are up.
+  void start(StartOptions start_options) {
     write_file(kannel_conf(),
-               kannel_config(admin_port, box_port, smsc_port, sendsms_port, serve_->port()));
+               kannel_config(admin_port_, box_port_, smsc_port_, sendsms_port_, ventanilla_port_));
 
     // -v 4: only panics on stderr (a first start logs harmless errors about the missing store
     // file); everything goes to the log files, shown when something fails.
@@ -199,6 +271,27 @@ class KannelEndToEnd : public ::testing::Test {
     box.capture_stderr = false;
     bearerbox_.emplace(ChildProcess::spawn(std::string(kBearerbox), box));
     wait_until_smsbox_connected(box);
+    if (start_options.handset_listening) listen_as_handset();
+
+    ServeOptions options;
+    options.seed_directory = start_options.seed_directory;
+    options.env = {{"VENTANILLA_KANNEL_SECRET", std::string(kKannelSecret)},
+                   {"VENTANILLA_KANNEL_SEND_PASSWORD", std::string(kSendPassword)}};
+    // The last --config and --listen win: ServeProcess passes its own first.
+    if (!start_options.config_path.empty()) {
+      options.extra_args = {"--config", start_options.config_path};
+    }
+    options.extra_args.insert(options.extra_args.end(),
+                              {"--listen", "127.0.0.1:" + std::to_string(ventanilla_port_),
+                               // A send that fails (smsbox briefly away) is retried soon.
+                               "--set", "outbound.retry_base_ms=200"});
+    serve_.emplace(dir_, options);
+    ASSERT_EQ(serve_->port(), ventanilla_port_);
+  }
+  void start(const std::string& config_path = {}) {
+    StartOptions options;
+    options.config_path = config_path;
+    start(options);
   }
 
   // Sends one MO from the handset through the fake SMSC and returns the reply it gets.
@@ -226,11 +319,9 @@ class KannelEndToEnd : public ::testing::Test {
           deadline - std::chrono::steady_clock::now());
       auto line = fakesmsc_->err().read_line(std::max(left, 1ms));
       if (!line) break;
-      const auto got = line->find("Got message ");
-      if (got == std::string::npos) continue;
-      const auto open = line->find(": <", got);
-      if (open == std::string::npos || line->back() != '>') continue;
-      payloads.push_back(line->substr(open + 3, line->size() - open - 4));
+      auto payload = got_message_payload(*line);
+      if (!payload) continue;
+      payloads.push_back(std::move(*payload));
       // The rest of a multi-line reply follows in the same burst.
       deadline = std::chrono::steady_clock::now() + 700ms;
     }
@@ -239,19 +330,116 @@ class KannelEndToEnd : public ::testing::Test {
       return {};
     }
 
-    HandsetReply reply;
-    for (const auto& p : payloads) reply.raw += "<" + p + ">\n";
-    std::istringstream first(payloads.front());
-    first >> reply.sender >> reply.receiver >> reply.type;
-    std::string body;
-    std::getline(first >> std::ws, body);
-    if (reply.type == "ucs-2") {
-      reply.text = utf16be_to_utf8(url_decode(body));
-    } else {
-      reply.text = body;
+    HandsetReply reply = parse_payload(payloads.front());
+    for (std::size_t i = 1; i < payloads.size(); ++i) {
+      reply.raw += "<" + payloads[i] + ">\n";
+      reply.text += "\n" + payloads[i];
     }
-    for (std::size_t i = 1; i < payloads.size(); ++i) reply.text += "\n" + payloads[i];
     return reply;
+  }
+
+  // A fakesmsc that sends nothing (-m 0; the message argument keeps it out of its stdin mode,
+  // which crashes at end of input) and prints every MT it receives.
+  void listen_as_handset() {
+    if (fakesmsc_) stop(*fakesmsc_, SIGINT);
+    SpawnOptions handset;
+    handset.args = {"-H",
+                    "127.0.0.1",
+                    "-r",
+                    std::to_string(smsc_port_),
+                    "-m",
+                    "0",
+                    std::string(kHandset) + " " + std::string(kShortCode) + " text unused"};
+    handset.capture_stdout = false;
+    handset.capture_stderr = true;
+    fakesmsc_.emplace(ChildProcess::spawn(std::string(kFakesmsc), handset));
+  }
+
+  // The next `count` MTs the listening fakesmsc prints (fewer if `within` passes first).
+  std::vector<HandsetReply> collect_mts(std::size_t count, std::chrono::milliseconds within) {
+    std::vector<HandsetReply> mts;
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    while (mts.size() < count && std::chrono::steady_clock::now() < deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      auto line = fakesmsc_->err().read_line(std::max(left, 1ms));
+      if (!line) continue;
+      if (auto payload = got_message_payload(*line)) mts.push_back(parse_payload(*payload));
+    }
+    return mts;
+  }
+
+  // Queues `bodies` for kRecipient on `route` in the database ventanilla will open, the way the
+  // dialog does (storage::enqueue_sms, the number sealed under the same key file). Before
+  // start(): ventanilla drains them as it comes up. Returns the row ids in order.
+  std::vector<std::int64_t> queue_before_start(const std::string& route,
+                                               const std::vector<std::string>& bodies) {
+    auto key = privacy::Pseudonymizer::from_key_file(dir_.file("secret.key"), true);
+    if (!key) throw std::runtime_error(key.error().message());
+    auto number = privacy::PhoneNumber::parse(kRecipient);
+    if (!number) throw std::runtime_error(number.error().message());
+    auto db = storage::Database::open(dir_.file("ventanilla.db"));
+    if (!db) throw std::runtime_error(db.error().message());
+    auto migrated = storage::apply_migrations(*db, storage::embedded_migrations());
+    if (!migrated) throw std::runtime_error(migrated.error().message());
+    std::vector<std::int64_t> ids;
+    for (std::size_t i = 0; i < bodies.size(); ++i) {
+      storage::OutboxMessage m;
+      m.idempotency_key = "kannel-e2e/" + route + "/" + std::to_string(i);
+      m.subscriber = std::string(key->pseudonymize(*number).value());
+      m.destination_sealed = key->seal(*number, m.idempotency_key);
+      m.body = bodies[i];
+      m.route = route;
+      m.now_ms = epoch_ms();
+      if (!storage::enqueue_sms(*db, m)) throw std::runtime_error("duplicate " + m.idempotency_key);
+      ids.push_back(db->last_insert_rowid());
+    }
+    return ids;
+  }
+
+  OutboxState outbox_row(std::int64_t id) {
+    auto db = storage::Database::open(dir_.file("ventanilla.db"), {.read_only = true});
+    if (!db) throw std::runtime_error(db.error().message());
+    auto s = db->prepare(
+        "SELECT status, COALESCE(delivery_status, ''), attempts, length(destination_sealed), "
+        "in_doubt, COALESCE(last_error, '') FROM outbox WHERE id = ?1");
+    s.bind_all(id);
+    if (!s.step()) throw std::runtime_error("no outbox row " + std::to_string(id));
+    return {s.column_text(0),  s.column_text(1),  s.column_int64(2),
+            s.column_int64(3), s.column_int64(4), s.column_text(5)};
+  }
+
+  // Polls the row until `done` holds or `within` passes; returns its last state.
+  template <class Done>
+  OutboxState wait_for_row(std::int64_t id, Done done, std::chrono::milliseconds within) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    OutboxState state = outbox_row(id);
+    while (!done(state) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(50ms);
+      state = outbox_row(id);
+    }
+    return state;
+  }
+
+  // The kannel [[route]] of config/ventanilla.toml sending through this Kannel's sendsms, with
+  // `extra` key lines, written to a file for start().
+  std::string sending_config(std::string_view extra = {}) {
+    std::string keys = "send_url = \"http://127.0.0.1:" + std::to_string(sendsms_port_) + "\"\n" +
+                       "send_account = \"" + std::string(kSendUser) + "\"\n" +
+                       "send_secret_env = \"VENTANILLA_KANNEL_SEND_PASSWORD\"\n" +
+                       "send_from = \"" + std::string(kSendFrom) + "\"\n" + "send_rate = 50\n" +
+                       "status_url = \"http://127.0.0.1:" + std::to_string(ventanilla_port_) +
+                       "/v1/kannel/status/" + std::string(kKannelSecret) + "\"";
+    if (!extra.empty()) keys += "\n" + std::string(extra);
+    return config_with_kannel_route_key(keys);
+  }
+
+  bool log_mentions(std::string_view needle) {
+    if (!serve_) return false;
+    for (const auto& line : serve_->log_lines(100ms)) {
+      if (line.find(needle) != std::string::npos) return true;
+    }
+    return false;
   }
 
   // Log tails of every process, for failure messages.
@@ -282,6 +470,43 @@ class KannelEndToEnd : public ::testing::Test {
   }
 
   TempDir dir_{"ventanilla-kannel"};
+
+  // Drains the queued `cases` of the kannel route through the real Kannel: each reaches the handset
+  // once, from send_from to the sealed number, in the expected coding and text; each row ends
+  // 'sent' after one attempt with its number erased, and the fake SMSC's reports (8 accepted by the
+  // SMSC, 1 delivered, in either order) come back on the status URL and leave delivery_status
+  // 'delivered'. The send password (in the sendsms query) never reaches the log.
+  void expect_sent_through_kannel(const std::vector<OutboundCase>& cases,
+                                  const std::vector<std::int64_t>& ids,
+                                  std::vector<HandsetReply> mts) {
+    ASSERT_EQ(mts.size(), cases.size()) << diagnostics();
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      SCOPED_TRACE("queued: " + cases[i].body);
+      // Up to 4 calls per route run at once: the order of arrival is not the order queued.
+      const auto mt = std::find_if(mts.begin(), mts.end(), [&](const HandsetReply& m) {
+        return m.text == cases[i].received;
+      });
+      if (mt == mts.end()) {
+        std::string seen;
+        for (const auto& m : mts) seen += m.raw;
+        ADD_FAILURE() << "fakesmsc never got \"" << cases[i].received << "\"; it got:\n" << seen;
+        continue;
+      }
+      EXPECT_EQ(mt->sender, kSendFrom) << mt->raw;
+      EXPECT_EQ(mt->receiver, kRecipient) << mt->raw;
+      EXPECT_EQ(mt->type, cases[i].type) << mt->raw;
+      mts.erase(mt);  // each MT answers one case: a message sent twice would leave one over
+
+      const OutboxState row = wait_for_row(
+          ids[i], [](const OutboxState& r) { return r.delivery_status == "delivered"; }, 10s);
+      EXPECT_EQ(row.status, "sent") << row.describe();
+      EXPECT_EQ(row.attempts, 1) << row.describe();
+      EXPECT_EQ(row.sealed_bytes, 0) << "number erased once sent: " << row.describe();
+      EXPECT_EQ(row.in_doubt, 0) << row.describe();
+      EXPECT_EQ(row.delivery_status, "delivered") << row.describe() << "\n" << diagnostics();
+    }
+    EXPECT_FALSE(log_mentions(kSendPassword)) << "the sendsms URL carries the password";
+  }
 
  private:
   std::string kannel_conf() const { return dir_.file("kannel.conf"); }
@@ -330,7 +555,15 @@ class KannelEndToEnd : public ::testing::Test {
       << "omit-empty = true\n"
       << "max-messages = 1\n"
       << "concatenation = false\n"
-      << "accept-x-kannel-headers = true\n";
+      << "accept-x-kannel-headers = true\n"
+      << "\n"
+      // What the kannel route's sender logs in as. max-messages 3: smsbox may split a text over
+      // 160 septets into parts instead of refusing it (the sender sends one segment per call).
+      << "group = sendsms-user\n"
+      << "username = " << kSendUser << "\n"
+      << "password = " << kSendPassword << "\n"
+      << "max-messages = 3\n"
+      << "concatenation = true\n";
     return c.str();
   }
 
@@ -381,7 +614,10 @@ class KannelEndToEnd : public ::testing::Test {
   std::optional<ChildProcess> smsbox_;
   std::optional<ChildProcess> fakesmsc_;
   std::uint16_t admin_port_ = 0;
+  std::uint16_t box_port_ = 0;
   std::uint16_t smsc_port_ = 0;
+  std::uint16_t sendsms_port_ = 0;
+  std::uint16_t ventanilla_port_ = 0;
 };
 
 // Default route (encoding gsm7): a text/plain reply, transliterated where GSM-7 lacks a letter
@@ -421,6 +657,90 @@ TEST_F(KannelEndToEnd, AutoEncodingRouteRepliesInUcs2KeepingAccents) {
   EXPECT_EQ(menu.text.rfind("Ventanilla: información", 0), 0u) << menu.raw;
   EXPECT_NE(menu.text.find("\n1 Español\n"), std::string::npos) << menu.raw;
   EXPECT_EQ(menu.text.find('?'), std::string::npos) << menu.raw;
+}
+
+// Default route (encoding gsm7): GSM-7 text goes as it is, the extension table (€) included; what
+// GSM-7 lacks is transliterated by us (ó → o) before Kannel could turn it into '?'.
+TEST_F(KannelEndToEnd, OutboxSendsGsm7TextThroughSendsmsAndRecordsTheDeliveryReport) {
+  const std::vector<OutboundCase> cases = {
+      {"Albergue San José: Calle 5 #12, ¿qué necesita? Señora Müller, 5€", "text",
+       "Albergue San José: Calle 5 #12, ¿qué necesita? Señora Müller, 5€"},
+      {"Más información: atención gratuita", "text", "Mas informacion: atencion gratuita"},
+  };
+  std::vector<std::string> bodies;
+  for (const auto& c : cases) bodies.push_back(c.body);
+  const auto ids = queue_before_start("kannel", bodies);
+
+  StartOptions options;
+  options.config_path = sending_config();
+  options.seed_directory = false;
+  options.handset_listening = true;
+  start(options);
+
+  expect_sent_through_kannel(cases, ids, collect_mts(cases.size(), 15s));
+  // Nothing more arrives: no duplicate send.
+  EXPECT_TRUE(collect_mts(1, 500ms).empty());
+}
+
+// A route with encoding = "auto": a text GSM-7 cannot carry goes as UCS-2 (coding=2 with
+// charset=UTF-8, converted by Kannel), its accents and ✓ intact; a GSM-7 text on the same route
+// still goes as GSM-7.
+TEST_F(KannelEndToEnd, AutoEncodingRouteSendsUcs2ThroughSendsmsWhenTheTextNeedsIt) {
+  const std::vector<OutboundCase> cases = {
+      {"Información: atención gratuita ✓", "ucs-2", "Información: atención gratuita ✓"},
+      {"Hola, ¿qué tal?", "text", "Hola, ¿qué tal?"},
+  };
+  std::vector<std::string> bodies;
+  for (const auto& c : cases) bodies.push_back(c.body);
+  const auto ids = queue_before_start("kannel", bodies);
+
+  StartOptions options;
+  options.config_path = sending_config("encoding = \"auto\"");
+  options.seed_directory = false;
+  options.handset_listening = true;
+  start(options);
+
+  expect_sent_through_kannel(cases, ids, collect_mts(cases.size(), 15s));
+  EXPECT_TRUE(collect_mts(1, 500ms).empty());
+}
+
+// Kannel's sendsms takes one SMS per call here (the sender does not rely on smsbox concatenating):
+// a GSM-7 text over 160 septets reaches the handset as whole SMS parts broken between words, in
+// order, each a plain single SMS; the row is one message, sent once, and its reports still arrive.
+TEST_F(KannelEndToEnd, OutboxSendsALongTextAsWholeSmsPartsBrokenBetweenWords) {
+  const std::string body =
+      "Casa del Migrante Tapachula: calle 4a Sur 77, colonia Centro. Abierto todos los dias de 8 "
+      "a 20 horas. Comida, ducha, ropa, atencion medica y asesoria legal gratuita. Llame antes "
+      "al 962 625 0000 o escriba por SMS la palabra AYUDA.";
+  ASSERT_GT(body.size(), 160u);
+  ASSERT_LE(body.size(), 320u);
+  const auto ids = queue_before_start("kannel", {body});
+
+  StartOptions options;
+  options.config_path = sending_config();
+  options.seed_directory = false;
+  options.handset_listening = true;
+  start(options);
+
+  const auto mts = collect_mts(2, 15s);
+  ASSERT_EQ(mts.size(), 2u) << diagnostics();
+  for (const auto& mt : mts) {
+    EXPECT_EQ(mt.sender, kSendFrom) << mt.raw;
+    EXPECT_EQ(mt.receiver, kRecipient) << mt.raw;
+    EXPECT_EQ(mt.type, "text") << "a single SMS, no UDH: " << mt.raw;
+    EXPECT_LE(mt.text.size(), 160u) << mt.raw;  // ASCII only: one septet per byte
+    EXPECT_FALSE(mt.text.empty() || mt.text.front() == ' ' || mt.text.back() == ' ') << mt.raw;
+  }
+  EXPECT_EQ(mts[0].text + " " + mts[1].text, body) << "broken at a space, in order\n"
+                                                   << mts[0].raw << mts[1].raw;
+  EXPECT_TRUE(collect_mts(1, 500ms).empty()) << "no part sent twice";
+
+  const OutboxState row = wait_for_row(
+      ids[0], [](const OutboxState& r) { return r.delivery_status == "delivered"; }, 10s);
+  EXPECT_EQ(row.status, "sent") << row.describe();
+  EXPECT_EQ(row.attempts, 1) << row.describe();
+  EXPECT_EQ(row.sealed_bytes, 0) << row.describe();
+  EXPECT_EQ(row.delivery_status, "delivered") << row.describe() << "\n" << diagnostics();
 }
 
 }  // namespace
