@@ -466,6 +466,7 @@ int run_serve(const CommandLine& cl) {
     options.poll_interval = std::chrono::milliseconds(o.poll_interval_ms);
     options.lease = std::chrono::seconds(o.lease_s);
     options.batch = o.batch;
+    options.concurrent_calls = o.concurrent_calls;
     options.retry = {std::chrono::milliseconds(o.retry_base_ms),
                      std::chrono::seconds(o.retry_cap_s), o.max_attempts};
     options.http.connect_timeout = std::chrono::milliseconds(o.connect_timeout_ms);

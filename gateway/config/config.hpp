@@ -151,6 +151,7 @@ struct OutboundConfig {
   std::uint32_t poll_interval_ms = 500;  // how often each sender looks for due messages
   std::uint32_t lease_s = 60;            // a message taken for sending is held this long
   std::uint32_t batch = 16;              // most messages one sender takes at once
+  std::uint32_t concurrent_calls = 4;    // carrier calls in flight per sending route
   std::uint32_t max_attempts = 8;        // then the message ends 'failed'
   std::uint32_t retry_base_ms = 2'000;   // first retry delay; doubles per attempt, with jitter
   std::uint32_t retry_cap_s = 3'600;     // longest delay between attempts

@@ -145,6 +145,8 @@ constexpr auto kFields = std::to_array<Field>({
      10, 60'000},
     {"outbound.lease_s", [](Config& c) -> Target { return &c.outbound.lease_s; }, 5, 3600},
     {"outbound.batch", [](Config& c) -> Target { return &c.outbound.batch; }, 1, 500},
+    {"outbound.concurrent_calls", [](Config& c) -> Target { return &c.outbound.concurrent_calls; },
+     1, 64},
     {"outbound.max_attempts", [](Config& c) -> Target { return &c.outbound.max_attempts; }, 1, 100},
     {"outbound.retry_base_ms", [](Config& c) -> Target { return &c.outbound.retry_base_ms; }, 10,
      3'600'000},

@@ -171,6 +171,7 @@ enabled = false
 poll_interval_ms = 250
 lease_s = 30
 batch = 8
+concurrent_calls = 2
 max_attempts = 5
 retry_base_ms = 500
 retry_cap_s = 600
@@ -190,7 +191,7 @@ TEST(ParseConfig, FullFileSetsEveryField) {
   want.log = {LogLevel::kDebug, true};
   want.content = {"/srv/data", "/srv/menus", false, 500};
   want.ussd = {false, "/v1/at/ussd-secret", 160, "auto", 120, 300, 72, "GT", 30, ""};
-  want.outbound = {false, 250, 30, 8, 5, 500, 600, 1000, 2000, "/etc/ssl/extra.pem", 24};
+  want.outbound = {false, 250, 30, 8, 2, 5, 500, 600, 1000, 2000, "/etc/ssl/extra.pem", 24};
   want.source = kSource;
   EXPECT_EQ(parse_ok(kFullFile), want);
 }
