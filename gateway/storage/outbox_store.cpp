@@ -15,7 +15,7 @@ constexpr std::string_view kFailOptedOut =
     "lease_until_ms = NULL, updated_ms = ?3 "
     "WHERE route = ?1 AND status IN ('queued', 'retry', 'in_doubt') AND next_attempt_ms <= ?2 "
     "AND EXISTS (SELECT 1 FROM subscribers s WHERE s.subscriber = outbox.subscriber "
-    "AND s.opted_out = 1 AND s.updated_ms > outbox.created_ms)";
+    "AND s.opted_out = 1 AND s.opted_out_ms > outbox.created_ms)";
 
 constexpr std::string_view kSelectDue =
     "SELECT id, idempotency_key, reference, subscriber, destination_sealed, body, route, "

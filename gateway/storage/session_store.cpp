@@ -53,9 +53,10 @@ constexpr std::string_view kUpsertLanguage =
     "updated_ms = excluded.updated_ms";
 
 constexpr std::string_view kUpsertOptedOut =
-    "INSERT INTO subscribers (subscriber, opted_out, updated_ms) VALUES (?1, ?2, ?3) "
+    "INSERT INTO subscribers (subscriber, opted_out, opted_out_ms, updated_ms) "
+    "VALUES (?1, ?2, CASE WHEN ?2 THEN ?3 END, ?3) "
     "ON CONFLICT (subscriber) DO UPDATE SET opted_out = excluded.opted_out, "
-    "updated_ms = excluded.updated_ms";
+    "opted_out_ms = excluded.opted_out_ms, updated_ms = excluded.updated_ms";
 
 // DO NOTHING on the idempotency key only, for the same reason as kInsertReply; status and attempts
 // take their defaults ('queued', 0).
