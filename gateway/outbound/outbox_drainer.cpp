@@ -410,7 +410,7 @@ void OutboxDrainer::start() {
   // Every leased row belongs to a process that is gone (one writer process per database).
   auto recovered = std::make_shared<std::int64_t>(0);
   auto r = impl_->writer.run_sync([recovered](storage::Database& db) {
-    *recovered = storage::recover_expired_leases(db, std::numeric_limits<std::int64_t>::max());
+    *recovered = storage::recover_all_leases(db, epoch_ms());
   });
   if (!r) {
     impl_->log->error("recovering leased messages: {}", r.error().message());

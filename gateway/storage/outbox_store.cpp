@@ -54,6 +54,11 @@ constexpr std::string_view kRecoverLeases =
     "last_error = 'lease expired (in flight at a crash?)', lease_until_ms = NULL, updated_ms = ?1 "
     "WHERE status = 'leased' AND lease_until_ms < ?1";
 
+constexpr std::string_view kRecoverAllLeases =
+    "UPDATE outbox SET status = 'in_doubt', in_doubt = 1, next_attempt_ms = ?1, "
+    "last_error = 'leased when the last process stopped (in flight at a crash?)', "
+    "lease_until_ms = NULL, updated_ms = ?1 WHERE status = 'leased'";
+
 constexpr std::string_view kSeeReport =
     "INSERT INTO delivery_reports_seen (route, dedupe_key, received_ms) VALUES (?1, ?2, ?3) "
     "ON CONFLICT DO NOTHING";
@@ -211,6 +216,13 @@ bool release_lease(Database& db, std::int64_t id, std::int64_t now_ms) {
 
 std::int64_t recover_expired_leases(Database& db, std::int64_t now_ms) {
   auto update = db.cached(kRecoverLeases);
+  update->bind_all(now_ms);
+  update->run();
+  return db.changes();
+}
+
+std::int64_t recover_all_leases(Database& db, std::int64_t now_ms) {
+  auto update = db.cached(kRecoverAllLeases);
   update->bind_all(now_ms);
   update->run();
   return db.changes();

@@ -70,6 +70,9 @@ bool release_lease(Database& db, std::int64_t id, std::int64_t now_ms);
 // Leased rows whose lease ended before now (their sender died mid-call) become in_doubt, due now.
 // Returns how many.
 std::int64_t recover_expired_leases(Database& db, std::int64_t now_ms);
+// Every leased row, whatever its lease: at start-up, when no sender of this process holds any
+// (one process writes a database), so every lease belongs to a dead one. Due now, in doubt.
+std::int64_t recover_all_leases(Database& db, std::int64_t now_ms);
 
 struct DeliveryUpdate {
   std::string reference;    // ours, when the report carries it ("" if not)

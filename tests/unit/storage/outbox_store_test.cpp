@@ -341,6 +341,24 @@ TEST_F(OutboxStoreTest, PartsSentSurviveARetryAndComeBackWithTheNextLease) {
   EXPECT_EQ(again[0].attempts, 2u);
 }
 
+TEST_F(OutboxStoreTest, RecoverAllLeasesMakesEveryLeasedRowDueNowInDoubt) {
+  const auto a = queue("a", 1'000);
+  lease_one(a, 1'000);  // leased well past 2'000: not expired then
+  const auto b = queue("b", 1'000);
+  lease_one(b, 1'000);
+  const auto c = queue("c", 5'000);  // not due yet, untouched
+  EXPECT_EQ(recover_all_leases(db_, 2'000), 2);
+  for (const auto id : {a, b}) {
+    const auto row = raw(id);
+    EXPECT_EQ(row.status, "in_doubt");
+    EXPECT_TRUE(row.in_doubt);
+    EXPECT_EQ(row.next_attempt_ms, 2'000) << "due now, not at some far cutoff";
+    EXPECT_EQ(row.lease_until_ms, std::nullopt);
+  }
+  EXPECT_EQ(raw(c).status, "queued");
+  EXPECT_EQ(lease_due(db_, "at-sms", 2'000, 60'000, 10).size(), 2u);
+}
+
 TEST_F(OutboxStoreTest, InDoubtFlagStaysSetAfterALaterRetry) {
   const auto id = queue("a", 1'000);
   lease_one(id, 1'000);
