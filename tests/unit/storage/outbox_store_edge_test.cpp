@@ -20,7 +20,10 @@ namespace {
 
 const std::string kCarol(64, 'c');
 const std::string kDave(64, 'd');
-const std::string kSealedNumber("\x02num\x00ber", 8);
+const std::string kSealedNumber(
+    "\x02num\x00"
+    "ber",
+    8);  // split: \x00b would read as one escape
 
 constexpr std::int64_t kLease = 30'000;
 
