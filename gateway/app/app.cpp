@@ -70,14 +70,6 @@ storage::Synchronous to_storage(config::Synchronous s) {
   return storage::Synchronous::kFull;
 }
 
-storage::OpenOptions open_options(const config::StorageConfig& s) {
-  storage::OpenOptions o;
-  o.synchronous = to_storage(s.synchronous);
-  o.busy_timeout_ms = s.busy_timeout_ms;
-  o.wal_autocheckpoint_pages = s.wal_autocheckpoint_pages;
-  return o;
-}
-
 // Every connection costs a descriptor; so do SQLite's files, the epoll set and the log. Capping
 // connections below RLIMIT_NOFILE (minus what is open now and a margin for later needs) means an
 // overload is answered with a 503 instead of ending in EMFILE, where nothing can be answered.
@@ -545,6 +537,15 @@ int run_serve(const CommandLine& cl) {
 }
 
 }  // namespace
+
+storage::OpenOptions open_options(const config::StorageConfig& s, bool read_only) {
+  storage::OpenOptions o;
+  o.synchronous = to_storage(s.synchronous);
+  o.busy_timeout_ms = s.busy_timeout_ms;
+  o.wal_autocheckpoint_pages = s.wal_autocheckpoint_pages;
+  o.read_only = read_only;
+  return o;
+}
 
 // Loads the configuration named on the command line (or the local default) and applies the
 // overrides. Without --config and without the default file, built-in defaults apply, so the

@@ -29,28 +29,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-storage::OpenOptions open_options(const config::StorageConfig& s, bool read_only) {
-  storage::OpenOptions o;
-  switch (s.synchronous) {
-    case config::Synchronous::kOff:
-      o.synchronous = storage::Synchronous::kOff;
-      break;
-    case config::Synchronous::kNormal:
-      o.synchronous = storage::Synchronous::kNormal;
-      break;
-    case config::Synchronous::kFull:
-      o.synchronous = storage::Synchronous::kFull;
-      break;
-    case config::Synchronous::kExtra:
-      o.synchronous = storage::Synchronous::kExtra;
-      break;
-  }
-  o.busy_timeout_ms = s.busy_timeout_ms;
-  o.wal_autocheckpoint_pages = s.wal_autocheckpoint_pages;
-  o.read_only = read_only;
-  return o;
-}
-
 Result<storage::Database> open_migrated(const config::StorageConfig& cfg) {
   auto db = storage::Database::open(cfg.path, open_options(cfg, false));
   if (!db) return db.error();

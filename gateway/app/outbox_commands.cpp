@@ -292,27 +292,6 @@ int run_list(const CommandLine& cl) {
   return kExitOk;
 }
 
-storage::OpenOptions write_options(const config::StorageConfig& s) {
-  storage::OpenOptions o;
-  switch (s.synchronous) {
-    case config::Synchronous::kOff:
-      o.synchronous = storage::Synchronous::kOff;
-      break;
-    case config::Synchronous::kNormal:
-      o.synchronous = storage::Synchronous::kNormal;
-      break;
-    case config::Synchronous::kFull:
-      o.synchronous = storage::Synchronous::kFull;
-      break;
-    case config::Synchronous::kExtra:
-      o.synchronous = storage::Synchronous::kExtra;
-      break;
-  }
-  o.busy_timeout_ms = s.busy_timeout_ms;
-  o.wal_autocheckpoint_pages = s.wal_autocheckpoint_pages;
-  return o;
-}
-
 // The status of one row, for explaining a refusal (the staff functions only say "wrong state").
 std::string status_of(storage::Database& db, std::int64_t id) {
   auto select = db.prepare("SELECT status FROM outbox WHERE id = ?1");
@@ -345,7 +324,7 @@ int run_action(const CommandLine& cl, Action action) {
   if (!cfg) return exit;
   if (!database_exists(*cfg)) return kExitFailure;
 
-  auto db = storage::Database::open(cfg->storage.path, write_options(cfg->storage));
+  auto db = storage::Database::open(cfg->storage.path, open_options(cfg->storage));
   if (!db) return failure(db.error().message());
   if (auto migrated = storage::apply_migrations(*db, storage::embedded_migrations()); !migrated) {
     return failure(migrated.error().message());

@@ -33,6 +33,32 @@ Error denied(std::string detail) {
   return make_error(ErrorCode::kPermissionDenied, "twilio", std::move(detail));
 }
 
+// The fields Twilio sent (webhooks and status callbacks alike): the body of a POST, the query of
+// a GET.
+Result<FormFields> request_form(const WebhookRequest& request) {
+  std::string_view source;
+  if (request.method == "POST") {
+    source = request.body;
+  } else if (request.method == "GET") {
+    source = request.query();
+  } else {
+    return invalid("method: not GET or POST");
+  }
+  auto form = FormFields::parse(source);
+  if (!form) return invalid(form.error().detail);
+  return form;
+}
+
+// MessageSid, checked: present, printable, bounded.
+Result<std::string_view> message_sid(const FormFields& form) {
+  const auto sid = form.get("MessageSid");
+  if (!sid || sid->empty()) return invalid("MessageSid: missing");
+  if (sid->size() > TwilioSms::kMaxMessageSidBytes || !printable_ascii(*sid))
+    return invalid(fmt::format("MessageSid: not a printable id of at most {} characters",
+                               TwilioSms::kMaxMessageSidBytes));
+  return *sid;
+}
+
 // Every name=value pair of a form or query string, decoded, repeats kept: Twilio signs repeated
 // names (FormFields refuses them, which is right for decoding but not for checking).
 Result<Params> signed_pairs(std::string_view form) {
@@ -253,22 +279,10 @@ Result<void> TwilioSms::verify(const WebhookRequest& request, const RouteAuth& a
 
 Result<std::vector<InboundSms>> TwilioSms::parse(const WebhookRequest& request,
                                                  const RouteAuth& /*auth*/) const {
-  std::string_view source;
-  if (request.method == "POST") {
-    source = request.body;
-  } else if (request.method == "GET") {
-    source = request.query();
-  } else {
-    return invalid("method: not GET or POST");
-  }
-  auto form = FormFields::parse(source);
-  if (!form) return invalid(form.error().detail);
-
-  const auto sid = form->get("MessageSid");
-  if (!sid || sid->empty()) return invalid("MessageSid: missing");
-  if (sid->size() > kMaxMessageSidBytes || !printable_ascii(*sid))
-    return invalid(fmt::format("MessageSid: not a printable id of at most {} characters",
-                               kMaxMessageSidBytes));
+  auto form = request_form(request);
+  if (!form) return form.error();
+  const auto sid = message_sid(*form);
+  if (!sid) return sid.error();
 
   const auto raw_from = form->get("From");
   if (!raw_from || raw_from->empty()) return invalid("From: missing");
@@ -413,22 +427,10 @@ SendResult TwilioSender::read_send_response(const HttpAnswer& answer) const {
 
 Result<std::vector<DeliveryReport>> TwilioSender::parse_delivery_reports(
     const WebhookRequest& request) const {
-  std::string_view source;
-  if (request.method == "POST") {
-    source = request.body;
-  } else if (request.method == "GET") {
-    source = request.query();
-  } else {
-    return invalid("method: not GET or POST");
-  }
-  auto form = FormFields::parse(source);
-  if (!form) return invalid(form.error().detail);
-
-  const auto sid = form->get("MessageSid");
-  if (!sid || sid->empty()) return invalid("MessageSid: missing");
-  if (sid->size() > TwilioSms::kMaxMessageSidBytes || !printable_ascii(*sid))
-    return invalid(fmt::format("MessageSid: not a printable id of at most {} characters",
-                               TwilioSms::kMaxMessageSidBytes));
+  auto form = request_form(request);
+  if (!form) return form.error();
+  const auto sid = message_sid(*form);
+  if (!sid) return sid.error();
   const auto status_word = form->get("MessageStatus");
   if (!status_word || status_word->empty()) return invalid("MessageStatus: missing");
   const auto status = twilio_status(*status_word);
