@@ -47,6 +47,16 @@ for pkg in "${PACKAGES[@]}"; do
   fi
 done
 
+# Node.js and npm for the test that signs with Twilio's official helper library
+# (tests/integration/twilio_helper_test.sh). Only when the commands are missing: a machine with
+# Node from elsewhere (NodeSource) keeps it — Debian's npm package would conflict with it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  for pkg in nodejs npm; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    [[ "$status" == installed ]] || missing+=("$pkg")
+  done
+fi
+
 if ((${#missing[@]} == 0)); then
   log "all ${#PACKAGES[@]} packages already installed; nothing to do"
   exit 0

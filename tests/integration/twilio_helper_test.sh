@@ -15,8 +15,9 @@
 # needs them and must not pass silently without them); 2 bad usage.
 set -euo pipefail
 
-# Pinned: the test must not change under us when Twilio publishes. 6.x needs Node >= 20.
-readonly twilio_version=6.3.1
+# Pinned: the test must not change under us when Twilio publishes. 5.x, because 6.x needs
+# Node >= 20 and Debian 12 ships Node 18 (5.x needs Node >= 14).
+readonly twilio_version=5.13.1
 
 fail() { printf 'twilio_helper_test: FAIL: %s\n' "$*" >&2; exit 1; }
 
@@ -29,7 +30,7 @@ npm_dir=$(realpath -m -- "${TWILIO_NPM_DIR:-$(dirname -- "$binary")/npm-twilio}"
 startup_timeout=${STARTUP_TIMEOUT:-30}
 
 command -v node >/dev/null ||
-  fail "node not found: this test needs Node.js >= 20 and npm (Debian: apt-get install nodejs npm)"
+  fail "node not found: this test needs Node.js >= 14 and npm (Debian: apt-get install nodejs npm)"
 command -v npm >/dev/null ||
   fail "npm not found: this test needs npm to install twilio@$twilio_version (apt-get install npm)"
 
