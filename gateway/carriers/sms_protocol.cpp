@@ -5,20 +5,16 @@
 
 namespace ventanilla::carriers {
 
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
+bool header_names_equal(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
 }
 
-}  // namespace
-
 std::optional<std::string_view> WebhookRequest::header(std::string_view name) const noexcept {
   for (const auto& [k, v] : headers)
-    if (iequals(k, name)) return v;
+    if (header_names_equal(k, name)) return v;
   return std::nullopt;
 }
 

@@ -24,6 +24,9 @@
 
 namespace ventanilla::carriers {
 
+// HTTP header names compare case-insensitively (ASCII).
+bool header_names_equal(std::string_view a, std::string_view b) noexcept;
+
 // The parts of a webhook request a protocol reads (kept free of HTTP library types).
 struct WebhookRequest {
   using Header = std::pair<std::string_view, std::string_view>;

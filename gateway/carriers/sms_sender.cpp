@@ -8,20 +8,9 @@
 
 namespace ventanilla::carriers {
 
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
-
 std::optional<std::string_view> HttpAnswer::header(std::string_view name) const noexcept {
   for (const auto& [k, v] : headers)
-    if (iequals(k, name)) return std::string_view(v);
+    if (header_names_equal(k, name)) return std::string_view(v);
   return std::nullopt;
 }
 

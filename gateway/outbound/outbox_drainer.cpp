@@ -12,7 +12,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
-#include <limits>
 #include <optional>
 #include <random>
 #include <variant>
