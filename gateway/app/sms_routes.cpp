@@ -31,19 +31,20 @@ Error route_error(const config::RouteConfig& r, std::string detail) {
 
 // A secret file must be private like the pseudonymization key: a world-readable secret is a
 // published one.
-Result<std::string> read_secret_file(const config::RouteConfig& r) {
+Result<std::string> read_secret_file(const config::RouteConfig& r, std::string_view key,
+                                     const std::string& path) {
   struct stat st {};
-  if (::stat(r.secret_file.c_str(), &st) != 0)
-    return route_error(r, fmt::format("secret_file {} does not exist", r.secret_file));
+  if (::stat(path.c_str(), &st) != 0)
+    return route_error(r, fmt::format("{} {} does not exist", key, path));
   if ((st.st_mode & 077) != 0)
-    return route_error(r, fmt::format("secret_file {} is readable by others (mode {:o}); chmod 600",
-                                      r.secret_file, st.st_mode & 0777));
-  std::ifstream in(r.secret_file);
+    return route_error(r, fmt::format("{} {} is readable by others (mode {:o}); chmod 600", key,
+                                      path, st.st_mode & 0777));
+  std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
   std::string secret = ss.str();
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.empty()) return route_error(r, fmt::format("secret_file {} is empty", r.secret_file));
+  if (secret.empty()) return route_error(r, fmt::format("{} {} is empty", key, path));
   return secret;
 }
 
@@ -68,7 +69,7 @@ void SmsRouteMetrics::render(std::string& out) const {
 Result<std::vector<std::string>> resolve_route_secrets(const config::RouteConfig& r) {
   std::vector<std::string> secrets;
   if (!r.secret_file.empty()) {
-    auto s = read_secret_file(r);
+    auto s = read_secret_file(r, "secret_file", r.secret_file);
     if (!s) return s.error();
     secrets.push_back(std::move(*s));
   } else {
@@ -81,6 +82,13 @@ Result<std::vector<std::string>> resolve_route_secrets(const config::RouteConfig
   if (!r.previous_secret_env.empty()) {
     if (const char* old = std::getenv(r.previous_secret_env.c_str()); old != nullptr && *old)
       secrets.emplace_back(old);
+  }
+  // A rotation with files: unlike an unset previous_secret_env (the rotation is over), a named
+  // previous file that is missing is a mistake worth stopping for.
+  if (!r.previous_secret_file.empty()) {
+    auto old = read_secret_file(r, "previous_secret_file", r.previous_secret_file);
+    if (!old) return old.error();
+    secrets.push_back(std::move(*old));
   }
   for (const auto& s : secrets) {
     if (s.size() < 16 && carriers::uses_capability_path(r.carrier))

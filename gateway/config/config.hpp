@@ -107,6 +107,7 @@ struct RouteConfig {
   std::string secret_env;                  // environment variable holding the secret
   std::string secret_file;                 // or a file (mode 0600) holding it
   std::string previous_secret_env;         // during a rotation: the old secret, still accepted
+  std::string previous_secret_file;        // the same from a file (mode 0600)
   std::string if_secret_missing = "fail";  // "fail" stops start-up; "skip" leaves the route off
   std::string public_url;                  // exact URL configured at the carrier (Twilio signs it)
   std::string trusted_proxies;        // CIDRs (comma-separated) whose X-Forwarded-* are believed

@@ -214,8 +214,8 @@ struct RouteField {
   bool allow_empty = true;
 };
 
-const std::array<RouteField, 28>& route_fields() {
-  static const std::array<RouteField, 28> kRouteFields{{
+const std::array<RouteField, 29>& route_fields() {
+  static const std::array<RouteField, 29> kRouteFields{{
       {"name", &RouteConfig::name, 0, 0, nullptr, false},
       {"carrier", &RouteConfig::carrier, 0, 0, check_carrier, false},
       {"path", &RouteConfig::path, 0, 0, check_route_path, false},
@@ -223,6 +223,7 @@ const std::array<RouteField, 28>& route_fields() {
       {"secret_env", &RouteConfig::secret_env, 0, 0, check_env_name, false},
       {"secret_file", &RouteConfig::secret_file, 0, 0, nullptr, false},
       {"previous_secret_env", &RouteConfig::previous_secret_env, 0, 0, check_env_name, false},
+      {"previous_secret_file", &RouteConfig::previous_secret_file, 0, 0, nullptr, false},
       {"if_secret_missing", &RouteConfig::if_secret_missing, 0, 0, check_if_missing, false},
       {"public_url", &RouteConfig::public_url, 0, 0, check_public_url},
       {"trusted_proxies", &RouteConfig::trusted_proxies},

@@ -781,6 +781,7 @@ status_url = "https://sms.example.org/v1/twilio/dlr"
 carrier = "kannel"
 path = "/v1/kannel/sms"
 secret_file = "/etc/ventanilla/kannel.secret"
+previous_secret_file = "/etc/ventanilla/kannel.secret.old"
 allow_from = "127.0.0.1/32"
 send_url = "http://127.0.0.1:13013"
 send_secret_file = "/etc/ventanilla/kannel.send"
@@ -804,6 +805,7 @@ sms_route = "kannel"
   const RouteConfig& k = c.routes[1];
   EXPECT_EQ(k.name, "kannel");  // defaults to the carrier
   EXPECT_EQ(k.secret_file, "/etc/ventanilla/kannel.secret");
+  EXPECT_EQ(k.previous_secret_file, "/etc/ventanilla/kannel.secret.old");
   EXPECT_EQ(k.if_secret_missing, "fail");
   EXPECT_EQ(k.sms_segments, 1u);
   EXPECT_EQ(k.encoding, "gsm7");
