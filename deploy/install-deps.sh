@@ -18,8 +18,9 @@ PACKAGES=(
   libsqlite3-dev libspdlog-dev libfmt-dev libssl-dev libtomlplusplus-dev libutf8proc-dev
   # Tests: GoogleTest/GoogleMock; sqlite3 CLI to inspect databases left by the crash tests.
   libgtest-dev libgmock-dev sqlite3
-  # Benchmark (tests/bench/run.sh): load generator, and curl to wait for /healthz.
-  wrk curl
+  # Benchmarks (tests/bench/): load generator, curl to wait for /healthz, GNU time for the
+  # load generator's CPU in cost_model.sh.
+  wrk curl time
   # Kannel end-to-end test (tests/integration/kannel_e2e_test.cpp): bearerbox and smsbox
   # (/usr/sbin) from kannel, the fakesmsc test client (/usr/lib/kannel/test) from kannel-extras.
   kannel kannel-extras
