@@ -61,8 +61,10 @@ Result<std::vector<InboundSms>> AfricasTalkingSms::parse(const WebhookRequest& r
 
   // date and linkId are not used: the pipeline stamps its own receive time, and premium
   // (linkId) replies are not a flow Ventanilla offers.
+  const std::string_view text = form->get("text").value_or("");
+  if (!valid_utf8(text)) return invalid("text: not valid UTF-8");
   InboundSms sms{std::string(*id), std::move(*number), std::string(form->get("to").value_or("")),
-                 std::string(form->get("text").value_or(""))};
+                 std::string(text)};
   const std::string_view network = form->get("networkCode").value_or("");
   // Informational only: a malformed one is dropped rather than refusing the message.
   if (network.size() <= 8 && is_digits(network)) sms.network_code = std::string(network);

@@ -291,8 +291,10 @@ Result<std::vector<InboundSms>> TwilioSms::parse(const WebhookRequest& request,
   auto from = privacy::PhoneNumber::parse(*raw_from);
   if (!from) return invalid("From: not an international number");  // never echo it
 
+  const std::string_view body = form->get("Body").value_or("");
+  if (!valid_utf8(body)) return invalid("Body: not valid UTF-8");
   InboundSms sms{std::string(*sid), std::move(*from), std::string(form->get("To").value_or("")),
-                 std::string(form->get("Body").value_or(""))};
+                 std::string(body)};
   // Twilio reassembles concatenated SMS and names no network: part and network_code stay empty.
   std::vector<InboundSms> out;
   out.push_back(std::move(sms));

@@ -229,6 +229,7 @@ Result<std::vector<InboundSms>> VonageSms::parse(const WebhookRequest& request,
   if (type != "text" && type != "unicode") return invalid("type: not text, unicode or binary");
   const auto text = find(*params, "text");
   if (!text) return invalid("text: missing");
+  if (!valid_utf8(*text)) return invalid("text: not valid UTF-8");
 
   InboundSms sms{std::string(*message_id), std::move(*from),
                  std::string(find(*params, "to").value_or("")), std::string(*text)};

@@ -104,6 +104,10 @@ TEST(AfricasTalkingSms, RejectsMalformedCallbacksNamingTheField) {
        "field text"},
       {"repeated id", "from=%2B50255550123&id=a&id=b", "application/x-www-form-urlencoded",
        "field id"},
+      {"Latin-1 text", "from=%2B50255550123&id=ATXid_1&text=informaci%F3n",
+       "application/x-www-form-urlencoded", "text: not valid UTF-8"},
+      {"truncated UTF-8 text", "from=%2B50255550123&id=ATXid_1&text=caf%C3",
+       "application/x-www-form-urlencoded", "text: not valid UTF-8"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

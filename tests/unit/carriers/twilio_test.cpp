@@ -516,6 +516,10 @@ TEST(TwilioParse, RejectsWithFieldNamesOnly) {
       {"WhatsApp sender", "MessageSid=SM1&From=whatsapp%3A%2B525512345678&Body=Hola",
        "From: not an SMS sender"},
       {"MessageSid with spaces", "MessageSid=SM+1&From=%2B525512345678", ""},
+      {"Latin-1 Body", "MessageSid=SM1&From=%2B525512345678&Body=informaci%F3n",
+       "Body: not valid UTF-8"},
+      {"overlong UTF-8 Body", "MessageSid=SM1&From=%2B525512345678&Body=%C0%AF",
+       "Body: not valid UTF-8"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

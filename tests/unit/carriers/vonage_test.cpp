@@ -532,6 +532,8 @@ TEST(VonageParse, RejectsMalformedMessagesNamingTheField) {
       {"messageId with spaces", with(kPlainSms, "messageId", "0B00 0000"),
        "messageId: not a printable id of at most 64 characters"},
       {"missing text", without(kPlainSms, "text"), "text: missing"},
+      {"Latin-1 text", with(kPlainSms, "text", "informaci\xf3n"), "text: not valid UTF-8"},
+      {"UTF-8 surrogate", with(kPlainSms, "text", "a\xed\xa0\x80"), "text: not valid UTF-8"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
