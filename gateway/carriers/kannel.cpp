@@ -310,7 +310,7 @@ WebhookReply KannelSms::reply(std::optional<std::string_view> text) const {
   r.body = std::string(text.value_or(""));
   // Kannel sends a text/plain reply as GSM 7-bit, where á and ó become '?'. A reply that is not
   // GSM-7 (a route whose policy allows UCS-2) asks for UCS-2; Kannel converts from the charset.
-  // Needs accept-x-kannel-headers = true (deploy/kannel/smsbox-service.conf.example).
+  // Needs accept-x-kannel-headers = true (deploy/kannel/kannel.conf).
   if (!r.body.empty() && !text::is_gsm7(std::string_view(r.body))) {
     r.headers.emplace_back("X-Kannel-Coding", "2");
   }

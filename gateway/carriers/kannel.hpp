@@ -3,7 +3,7 @@
 // own box in front of an SMSC link, so there is no signature: the route's capability secret in the
 // path is the authentication (reliability.md §1 rule 6), checked by the route before parse().
 //
-// Two request shapes, both documented in deploy/kannel/smsbox-service.conf.example:
+// Two request shapes, both documented in deploy/kannel/kannel.conf:
 //
 //  - get-url (recommended):
 //      GET /v1/kannel/sms/<secret>?from=%p&to=%P&text=%a&id=%I&smsc=%i&coding=%c&charset=%C&ts=%T
