@@ -171,7 +171,11 @@ Result<OutboundSetup> make_outbound(const config::Config& config,
     sending.account = {r.send_url, r.send_account, std::move(*secret), r.send_from};
     sending.policy = encoding_policy(r.encoding);
     sending.rate_per_s = r.send_rate;
+    // A capability route's report URL holds its secret; "{secret}" lets the config say so
+    // without writing the secret into it (production keeps secrets in 0600 files only).
     sending.status_url = r.status_url;
+    if (const auto at = sending.status_url.find("{secret}"); at != std::string::npos)
+      sending.status_url.replace(at, 8, webhook_secrets->front());
 
     auto shared = std::make_shared<StatusShared>();
     shared->route = r;
