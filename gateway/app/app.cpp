@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "app/content_snapshots.hpp"
 #include "app/data_commands.hpp"
 #include "app/directory_commands.hpp"
+#include "app/maintenance_commands.hpp"
 #include "app/menu_files.hpp"
 #include "app/outbound_routes.hpp"
 #include "app/outbox_commands.hpp"
@@ -309,6 +311,22 @@ int run_serve(const CommandLine& cl) {
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
 
+  // One serve per database, and no restore under a running one (maintenance_commands.hpp). Taken
+  // before anything else is touched; held until the process ends.
+  std::optional<DatabaseLock> db_lock;
+  if (const auto& path = cfg->storage.path;
+      !path.empty() && path != ":memory:" && !path.starts_with("file:")) {
+    std::error_code ec;
+    const auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    auto lock = DatabaseLock::acquire(path);
+    if (!lock) {
+      log->error("{}", lock.error().message());
+      return kExitFailure;
+    }
+    db_lock.emplace(std::move(*lock));
+  }
+
   bool key_created = false;
   auto pseudonymizer = privacy::Pseudonymizer::from_key_file(
       cfg->privacy.key_file, cfg->privacy.create_key_if_missing, &key_created);
@@ -429,6 +447,29 @@ int run_serve(const CommandLine& cl) {
   server_metrics.emplace(router.route_names());
 
   net::io_context io(static_cast<int>(cfg->server.io_threads));
+  // SIGHUP (`systemctl reload`): reload the content now instead of at the next poll. Registered
+  // before "listening on" is logged, so a reload sent as soon as the server is up is never the
+  // default action (terminate). The reload reads SQLite and builds the directory: on its own
+  // thread, not an io thread.
+  net::signal_set reload_signal(io, SIGHUP);
+  net::thread_pool reload_thread(1);
+  std::function<void()> await_reload = [&] {
+    reload_signal.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      net::post(reload_thread, [&content, &readiness, &log] {
+        if (auto r = content.reload(); !r) {
+          log->error("content reload failed, keeping directory version {} and menus version {}: {}",
+                     content.directory_version(), content.menu_version(), r.error().message());
+          return;
+        }
+        readiness.content_loaded = content.directory() != nullptr;
+        log->info("content reloaded: directory version {}, menus version {}",
+                  content.directory_version(), content.menu_version());
+      });
+      await_reload();
+    });
+  };
+  await_reload();
   auto limits = server_limits(*cfg);
   limits.max_connections = descriptor_bound_connections(limits.max_connections, *log);
   http::Server server(io, router, *server_metrics, limits);
@@ -510,6 +551,7 @@ int run_serve(const CommandLine& cl) {
     if (ec) return;
     log->info("signal {}: stopping; draining for up to {} ms", signo, drain.count());
     purge_timer.cancel();
+    reload_signal.cancel();
     if (drainer) drainer->stop();
     server.stop(drain, [&io] { io.stop(); });
     // Handlers past the drain deadline must not hold the process: stop regardless a second
@@ -529,6 +571,7 @@ int run_serve(const CommandLine& cl) {
   io.run();
   for (auto& t : threads) t.join();
 
+  reload_thread.join();  // a reload in progress finishes before its snapshots go away
   content.stop();
   auto stopped = writer.stop();  // drains queued writes, then checkpoints (TRUNCATE)
   if (!stopped) log->warn("final checkpoint: {}", stopped.error().message());
@@ -570,6 +613,9 @@ int run(const CommandLine& cl) {
   if (cl.verb == "directory") return run_directory(cl);
   if (cl.verb == "outbox") return run_outbox(cl);
   if (cl.verb == "simulate") return run_simulate(cl);
+  if (cl.verb == "backup") return run_backup(cl);
+  if (cl.verb == "restore") return run_restore(cl);
+  if (cl.verb == "purge") return run_purge(cl);
   std::fputs(usage("").c_str(), stderr);
   return kExitUsage;
 }

@@ -36,7 +36,9 @@ const std::vector<VerbSpec>& verbs() {
   static const std::vector<VerbSpec> kVerbs = {
       {"serve",
        "[--listen HOST:PORT]",
-       "Run the gateway: carrier webhooks, /healthz, /readyz and /metrics.",
+       "Run the gateway: carrier webhooks, /healthz, /readyz and /metrics. Holds an exclusive "
+       "lock on <storage.path>.lock while it runs: a second serve on the same database exits 1. "
+       "SIGHUP reloads the menus and hub directory at once; SIGTERM/SIGINT stop gracefully.",
        {{"--listen", true, "address to listen on (same as --set server.listen=HOST:PORT)"}}},
       {"check",
        "[--menus DIR] [--data DIR]",
@@ -84,6 +86,25 @@ const std::vector<VerbSpec>& verbs() {
         {"--route", true, "list: only this route"},
         {"--limit", true, "list: most messages to print, 1 to 1000 (default 50)"},
         {"--json", false, "list: print one JSON object {messages, counts}"}}},
+      {"backup",
+       "PATH [--keep N]",
+       "Copy the database, consistently, while serve keeps running: to the new file PATH (an "
+       "existing file is refused), or into the directory PATH as ventanilla-YYYYMMDDTHHMMSSZ.db "
+       "(UTC). The copy is integrity-checked, mode 0600, one self-contained file.",
+       {{"--keep", true,
+         "directory only: then delete older ventanilla-*.db backups there beyond the newest N"}}},
+      {"restore",
+       "BACKUP",
+       "Replace the database with BACKUP. Refused while serve runs (stop it first). BACKUP is "
+       "checked first (SQLite, integrity_check, schema not newer than this binary); the current "
+       "database is kept as <db>.before-restore-YYYYMMDDTHHMMSSZ, so no --force is needed.",
+       {}},
+      {"purge",
+       "",
+       "Delete expired sessions, stored replies, SMS parts and finished outbox rows now (as "
+       "serve does on its timer; safe while it runs), then truncate the WAL. Prints the rows "
+       "deleted per table.",
+       {}},
   };
   return kVerbs;
 }
