@@ -17,6 +17,7 @@ ContentSnapshots::ContentSnapshots(std::string db_path, storage::OpenOptions opt
 ContentSnapshots::~ContentSnapshots() { stop(); }
 
 Result<void> ContentSnapshots::reload() {
+  std::lock_guard serialized(reload_mutex_);
   storage::OpenOptions read_options = options_;
   read_options.read_only = true;
   auto db = storage::Database::open(db_path_, read_options);

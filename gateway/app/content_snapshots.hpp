@@ -69,6 +69,9 @@ class ContentSnapshots {
   std::atomic<std::int64_t> directory_version_{-1};
   std::atomic<std::int64_t> menu_version_{-1};
 
+  // One reload at a time: the poller and a SIGHUP may both reload, and two loads finishing out
+  // of order could store an older snapshot after a newer one.
+  std::mutex reload_mutex_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_
