@@ -6,10 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "app/app.hpp"
 #include "app/menu_files.hpp"
+#include "app/outbound_routes.hpp"
+#include "app/sms_routes.hpp"
 #include "app/ussd_route.hpp"
 #include "dialog/engine.hpp"
 #include "dialog/menu_check.hpp"
@@ -105,6 +108,24 @@ int run_check(const CommandLine& cl) {
   } else if (!cfg->privacy.create_key_if_missing) {
     std::fprintf(stderr, "%s: privacy.key_file: %s does not exist\n", source.c_str(),
                  cfg->privacy.key_file.c_str());
+    return kExitUsage;
+  }
+  // The secrets `serve` will read: a route that would stop start-up fails check too (systemd runs
+  // check before every start), and a route serve would leave off is named.
+  for (const auto& r : cfg->routes) {
+    if (!r.enabled) continue;
+    std::optional<Error> problem;
+    if (auto webhook = resolve_route_secrets(r); !webhook) {
+      problem = webhook.error();
+    } else if (!r.send_url.empty()) {
+      if (auto sending = resolve_send_secret(r); !sending) problem = sending.error();
+    }
+    if (!problem) continue;
+    if (problem->code == ErrorCode::kNotFound && r.if_secret_missing == "skip") {
+      std::printf("route %s: off (%s)\n", r.name.c_str(), problem->detail.c_str());
+      continue;
+    }
+    std::fprintf(stderr, "%s: %s\n", source.c_str(), problem->message().c_str());
     return kExitUsage;
   }
   std::printf("%s: ok\n", source.c_str());

@@ -19,29 +19,6 @@ namespace {
 
 namespace net = boost::asio;
 
-// The send credential, read like the webhook secret (environment or 0600 file), with errors
-// naming the send_ keys.
-Result<std::string> resolve_send_secret(const config::RouteConfig& r) {
-  config::RouteConfig as_secret;
-  as_secret.name = r.name;
-  as_secret.secret_env = r.send_secret_env;
-  as_secret.secret_file = r.send_secret_file;
-  auto secrets = resolve_route_secrets(as_secret);
-  if (!secrets) {
-    Error e = secrets.error();
-    for (const auto& [from, to] :
-         {std::pair<std::string_view, std::string_view>{"secret_file", "send_secret_file"},
-          {"secret_env", "send_secret_env"}}) {
-      if (const auto at = e.detail.find(from); at != std::string::npos) {
-        e.detail.replace(at, from.size(), to);
-        break;
-      }
-    }
-    return e;
-  }
-  return std::move(secrets->front());
-}
-
 struct StatusShared {
   config::RouteConfig route;
   std::vector<std::string> secrets;  // the webhook's: capability path or signature
@@ -136,6 +113,27 @@ http::Route make_status_route(std::shared_ptr<StatusShared> shared, const config
 }
 
 }  // namespace
+
+Result<std::string> resolve_send_secret(const config::RouteConfig& r) {
+  config::RouteConfig as_secret;
+  as_secret.name = r.name;
+  as_secret.secret_env = r.send_secret_env;
+  as_secret.secret_file = r.send_secret_file;
+  auto secrets = resolve_route_secrets(as_secret);
+  if (!secrets) {
+    Error e = secrets.error();
+    for (const auto& [from, to] :
+         {std::pair<std::string_view, std::string_view>{"secret_file", "send_secret_file"},
+          {"secret_env", "send_secret_env"}}) {
+      if (const auto at = e.detail.find(from); at != std::string::npos) {
+        e.detail.replace(at, from.size(), to);
+        break;
+      }
+    }
+    return e;
+  }
+  return std::move(secrets->front());
+}
 
 Result<OutboundSetup> make_outbound(const config::Config& config,
                                     const std::vector<std::string>& live_routes,

@@ -21,6 +21,10 @@ class logger;
 
 namespace ventanilla::app {
 
+// The send credential, read like the webhook secret (environment or 0600 file), with errors
+// naming the send_ keys (kNotFound when the variable is unset or the file does not exist).
+Result<std::string> resolve_send_secret(const config::RouteConfig& route);
+
 struct OutboundSetup {
   std::vector<outbound::SendingRoute> senders;
   std::vector<http::Route> status_routes;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -34,8 +35,11 @@ Error route_error(const config::RouteConfig& r, std::string detail) {
 Result<std::string> read_secret_file(const config::RouteConfig& r, std::string_view key,
                                      const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    return route_error(r, fmt::format("{} {} does not exist", key, path));
+  if (::stat(path.c_str(), &st) != 0) {
+    // Not found, like an unset secret_env, so if_secret_missing = "skip" applies to files too.
+    return make_error(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument,
+                      "route " + r.name, fmt::format("{} {} does not exist", key, path));
+  }
   if ((st.st_mode & 077) != 0)
     return route_error(r, fmt::format("{} {} is readable by others (mode {:o}); chmod 600", key,
                                       path, st.st_mode & 0777));
@@ -87,7 +91,7 @@ Result<std::vector<std::string>> resolve_route_secrets(const config::RouteConfig
   // previous file that is missing is a mistake worth stopping for.
   if (!r.previous_secret_file.empty()) {
     auto old = read_secret_file(r, "previous_secret_file", r.previous_secret_file);
-    if (!old) return old.error();
+    if (!old) return route_error(r, old.error().detail);  // never "skip" a half-done rotation
     secrets.push_back(std::move(*old));
   }
   for (const auto& s : secrets) {

@@ -140,9 +140,12 @@ TEST(ContentCheck, AUcs2RouteIsCheckedAgainstItsSmallerScreen) {
 
 TEST(ContentCheck, EveryGenericUssdRouteIsCheckedAgainstItsOwnScreen) {
   TempDir dir("ventanilla-check");
+  // check reads route secrets as serve does: this one is present and private.
+  write(dir.path() / "gs", "generic-ussd-secret-0123456789\n");
+  std::filesystem::permissions(dir.path() / "gs", std::filesystem::perms::owner_read);
   write(dir.path() / "v.toml",
-        "[[route]]\nname = \"gu\"\ncarrier = \"generic-ussd\"\nsecret_env = \"GS\"\n"
-        "encoding = \"ucs2\"\n");
+        "[[route]]\nname = \"gu\"\ncarrier = \"generic-ussd\"\nsecret_file = \"" + dir.file("gs") +
+            "\"\nencoding = \"ucs2\"\n");
   auto args = check_args(dir, kMenus);
   args.insert(args.end(), {"--config", dir.file("v.toml")});
   const RunResult r = run_ventanilla(args, std::chrono::seconds(60));
@@ -151,6 +154,35 @@ TEST(ContentCheck, EveryGenericUssdRouteIsCheckedAgainstItsOwnScreen) {
   EXPECT_EQ(r.status.code, 1) << describe(r);
   EXPECT_NE(r.err.find("80 UCS-2 units (route gu)"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("(route ussd)"), std::string::npos) << r.err;
+}
+
+// systemd runs check before every start: a route whose secret serve could not read fails check the
+// same way (exit 2, naming the route and the key), and a route serve would leave off is named.
+TEST(ContentCheck, ReadsRouteSecretsAsServeDoes) {
+  TempDir dir("ventanilla-check");
+  const std::string missing = dir.file("no-such-secret");
+  struct Case {
+    const char* if_missing;
+    int exit_code;
+    const char* stream;  // "out" or "err"
+    std::string says;
+  };
+  const Case cases[] = {
+      {"fail", 2, "err", "route kx: secret_file " + missing + " does not exist"},
+      {"skip", 0, "out", "route kx: off (secret_file " + missing + " does not exist)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.if_missing);
+    write(dir.path() / "v.toml", std::string("[[route]]\nname = \"kx\"\ncarrier = \"kannel\"\n") +
+                                     "path = \"/v1/kannel/sms\"\nsecret_file = \"" + missing +
+                                     "\"\nif_secret_missing = \"" + c.if_missing + "\"\n");
+    auto args = check_args(dir, kMenus);
+    args.insert(args.end(), {"--config", dir.file("v.toml")});
+    const RunResult r = run_ventanilla(args, std::chrono::seconds(60));
+    EXPECT_EQ(r.status.code, c.exit_code) << describe(r);
+    const std::string& text = std::string(c.stream) == "out" ? r.out : r.err;
+    EXPECT_NE(text.find(c.says), std::string::npos) << describe(r);
+  }
 }
 
 // Runs `ventanilla simulate ARGS` with `input` on stdin (a terminal phone's keystrokes).
