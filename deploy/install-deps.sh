@@ -24,6 +24,9 @@ PACKAGES=(
   # Kannel end-to-end test (tests/integration/kannel_e2e_test.cpp): bearerbox and smsbox
   # (/usr/sbin) from kannel, the fakesmsc test client (/usr/lib/kannel/test) from kannel-extras.
   kannel kannel-extras
+  # The shipped TLS reverse proxy (tests/integration/nginx_proxy_test.cpp starts its own nginx on
+  # loopback from deploy/nginx/ventanilla.conf; the system service is not used).
+  nginx
   # Scripts and developer tooling: python3 for helper scripts, CA roots for any HTTPS client,
   # clang-format for the repository's .clang-format.
   python3 ca-certificates clang-format
