@@ -398,8 +398,14 @@ int run_serve(const CommandLine& cl) {
   http::Router router = build_router(writer, readiness, server_metrics, storage_metrics,
                                      ussd_metrics, sms_metrics, outbound_metrics, started);
   if (cfg->ussd.enabled) {
-    router.add(make_africastalking_ussd_route(
-        *cfg, {writer, content, *pseudonymizer, ussd_metrics, logging::get("ussd")}));
+    auto at_ussd = make_africastalking_ussd_route(
+        *cfg, {writer, content, *pseudonymizer, ussd_metrics, logging::get("ussd")});
+    if (!at_ussd) {
+      log->error("{}", at_ussd.error().message());
+      writer.stop();
+      return kExitUsage;
+    }
+    router.add(std::move(*at_ussd));
   }
   // Like the SMS routes below: a missing secret stops start-up unless the route says "skip".
   auto ussd_routes = make_generic_ussd_routes(

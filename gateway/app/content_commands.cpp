@@ -128,6 +128,12 @@ int run_check(const CommandLine& cl) {
     std::fprintf(stderr, "%s: %s\n", source.c_str(), problem->message().c_str());
     return kExitUsage;
   }
+  if (cfg->ussd.enabled) {
+    if (auto ussd = resolve_ussd_secrets(cfg->ussd); !ussd) {
+      std::fprintf(stderr, "%s: %s\n", source.c_str(), ussd.error().message().c_str());
+      return kExitUsage;
+    }
+  }
   std::printf("%s: ok\n", source.c_str());
 
   const std::string menus_dir = option_or(cl, "--menus", cfg->content.menus_dir);

@@ -11,6 +11,7 @@
 #include "app/sms_routes.hpp"
 #include "carriers/africastalking_ussd.hpp"
 #include "carriers/generic_json.hpp"
+#include "privacy/constant_time.hpp"
 #include "storage/async_write.hpp"
 #include "storage/session_store.hpp"
 
@@ -91,6 +92,17 @@ http::Route make_ussd_route(UssdRouteSpec spec, UssdRouteDeps deps) {
   auto handler = [shared](const http::HttpRequest& request,
                           http::RequestContext& rc) -> net::awaitable<http::HttpResponse> {
     Shared& s = *shared;
+    if (!s.spec.path_secrets.empty()) {
+      const std::string_view path = request.path();
+      const std::string_view secret = path.substr(std::min(path.size(), s.spec.path.size() + 1));
+      bool ok = false;
+      for (const auto& candidate : s.spec.path_secrets)
+        ok = privacy::constant_time_equal(secret, candidate) || ok;
+      if (!ok) {
+        ++s.deps.metrics.forbidden;
+        co_return http::HttpResponse::text(404, "not found\n");
+      }
+    }
     const carriers::UssdProtocol& protocol = *s.spec.protocol;
     const inbound::UssdRouteSettings& settings = s.spec.settings;
     // Verified on the raw bytes before anything is decoded or stored.
@@ -155,15 +167,30 @@ http::Route make_ussd_route(UssdRouteSpec spec, UssdRouteDeps deps) {
 
   http::Route route;
   route.name = shared->spec.name;
-  route.path = shared->spec.path;
+  route.path = shared->spec.path_secrets.empty() ? shared->spec.path : shared->spec.path + "/";
+  route.prefix = !shared->spec.path_secrets.empty();
   route.methods = {http::Method::kPost};
   route.handler = http::AsyncHandler(std::move(handler));
   route.options.max_body_bytes = shared->spec.max_body_bytes;
   return route;
 }
 
-http::Route make_africastalking_ussd_route(const config::Config& config, UssdRouteDeps deps) {
+Result<std::vector<std::string>> resolve_ussd_secrets(const config::UssdConfig& ussd) {
+  if (ussd.secret_env.empty() && ussd.secret_file.empty()) return std::vector<std::string>{};
+  config::RouteConfig as_route;
+  as_route.name = "[ussd]";
+  as_route.carrier = "africastalking";  // a capability carrier: at least 16 characters
+  as_route.secret_env = ussd.secret_env;
+  as_route.secret_file = ussd.secret_file;
+  return resolve_route_secrets(as_route);
+}
+
+Result<http::Route> make_africastalking_ussd_route(const config::Config& config,
+                                                   UssdRouteDeps deps) {
+  auto secrets = resolve_ussd_secrets(config.ussd);
+  if (!secrets) return secrets.error();
   UssdRouteSpec spec;
+  spec.path_secrets = std::move(*secrets);
   spec.name = "ussd_africastalking";
   spec.path = config.ussd.path;
   spec.protocol = std::make_shared<carriers::AfricasTalkingUssd>();

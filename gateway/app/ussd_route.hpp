@@ -64,6 +64,9 @@ struct UssdRouteSpec {
   // For protocols that sign (generic): current secret first, then the previous one. Empty for
   // Africa's Talking, whose verify() accepts everything.
   std::vector<std::string> secrets;
+  // Capability secrets (Africa's Talking with [ussd] secret_*): the route answers PATH/SECRET for
+  // any of them, current first, and 404 for every other path under PATH. Empty: PATH itself.
+  std::vector<std::string> path_secrets;
   std::chrono::seconds timestamp_window{300};
   std::uint64_t max_body_bytes = 16 * 1024;
 };
@@ -71,8 +74,15 @@ struct UssdRouteSpec {
 // The one USSD route builder every protocol goes through.
 http::Route make_ussd_route(UssdRouteSpec spec, UssdRouteDeps deps);
 
-// The Africa's Talking route of [ussd] (unsigned: the local default listens on loopback only).
-http::Route make_africastalking_ussd_route(const config::Config& config, UssdRouteDeps deps);
+// The Africa's Talking route of [ussd]. Africa's Talking signs nothing: with [ussd] secret_env or
+// secret_file the route is PATH/SECRET (a capability URL, as for the capability SMS carriers);
+// without, PATH is open, which only the loopback-bound local default may be. Errors: the secret
+// cannot be read (named like a route's: "route [ussd]: secret_file ... does not exist").
+Result<http::Route> make_africastalking_ussd_route(const config::Config& config,
+                                                   UssdRouteDeps deps);
+
+// The capability secrets of [ussd] (empty when it has none), read like a route's.
+Result<std::vector<std::string>> resolve_ussd_secrets(const config::UssdConfig& ussd);
 
 // The routes of every enabled generic-ussd [[route]], with their secrets resolved as for SMS
 // routes (environment or 0600 file, previous secret during a rotation). A route whose secret is

@@ -90,6 +90,11 @@ struct UssdConfig {
   // The SMS [[route]] whose sender delivers "send me this by SMS" from USSD sessions. "" = none:
   // such messages stay queued (start-up warns) until a sender is configured.
   std::string sms_route;
+  // A capability secret (environment variable or 0600 file, at least 16 characters): the carrier
+  // is given PATH/SECRET and any other path under PATH is a 404. None: the route is open, which
+  // only the local default (loopback) may be; production configs always set one.
+  std::string secret_env;
+  std::string secret_file;
 
   bool operator==(const UssdConfig&) const = default;
 };

@@ -71,6 +71,11 @@ std::string check_country(std::string_view value) {
   return ok ? std::string() : "must be an ISO 3166 alpha-2 code in capitals (\"GT\") or empty";
 }
 
+std::string check_env_name(std::string_view value);  // with the route checks below
+std::string check_optional_env_name(std::string_view value) {
+  return value.empty() ? std::string() : check_env_name(value);
+}
+
 // The single list of keys: parsing, overrides, known_keys() and the example-file test all use it.
 constexpr auto kFields = std::to_array<Field>({
     {"server.listen", [](Config& c) -> Target { return &c.server.listen; }, 0, 0, check_listen},
@@ -139,6 +144,10 @@ constexpr auto kFields = std::to_array<Field>({
     {"ussd.purge_interval_s", [](Config& c) -> Target { return &c.ussd.purge_interval_s; }, 1,
      3600},
     {"ussd.sms_route", [](Config& c) -> Target { return &c.ussd.sms_route; }, 0, 0, nullptr, true},
+    {"ussd.secret_env", [](Config& c) -> Target { return &c.ussd.secret_env; }, 0, 0,
+     check_optional_env_name, true},
+    {"ussd.secret_file", [](Config& c) -> Target { return &c.ussd.secret_file; }, 0, 0, nullptr,
+     true},
 
     {"outbound.enabled", [](Config& c) -> Target { return &c.outbound.enabled; }},
     {"outbound.poll_interval_ms", [](Config& c) -> Target { return &c.outbound.poll_interval_ms; },
@@ -482,8 +491,10 @@ class Loader {
         const Origin key_at = file_origin(key.source(), value.source());
         const std::string shown = "route." + printable(key.str());
         const auto& fields = route_fields();
+        const std::string_view name =
+            key.str();  // a structured binding cannot be captured (clang 14)
         const auto* field = std::find_if(fields.begin(), fields.end(),
-                                         [&](const RouteField& f) { return f.key == key.str(); });
+                                         [name](const RouteField& f) { return f.key == name; });
         if (field == fields.end()) {
           add(key_at, shown + ": unknown key");
           ok = false;

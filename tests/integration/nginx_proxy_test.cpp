@@ -48,6 +48,7 @@ constexpr const char* kCurl = "/usr/bin/curl";
 constexpr const char* kHost = "sms.example.org";  // the site's server_name
 constexpr const char* kTwilioToken = "nginx-proxy-test-auth-token-5e1f";
 constexpr const char* kKannelSecret = "6b616e6e656c2d7365637265742d3031";
+constexpr const char* kUssdSecret = "61742d757373642d7365637265742d31";
 // The address the test's allow lists admit; requests from 127.0.0.1 are "anyone else".
 constexpr const char* kAllowedClient = "127.0.0.3";
 // nginx connects upstream from here (proxy_bind in the shipped site).
@@ -193,7 +194,7 @@ struct CurlResponse {
 // host only, nginx trusted); the USSD route as shipped.
 std::string gateway_config(std::uint16_t https_port) {
   const std::string proxy = std::string(kProxyAddress) + "/32";
-  return "[ussd]\nenabled = true\n\n"
+  return "[ussd]\nenabled = true\nsecret_env = \"VENTANILLA_AT_USSD_SECRET\"\n\n"
          "[[route]]\nname = \"twilio\"\ncarrier = \"twilio\"\npath = \"/v1/twilio/sms\"\n"
          "secret_env = \"VENTANILLA_TWILIO_AUTH_TOKEN\"\n"
          "public_url = \"https://" +
@@ -258,7 +259,8 @@ class NginxProxy : public ::testing::Test {
         *dir_, ServeOptions{.extra_args = {"--config", dir_->file("gateway.toml")},
                             .seed_directory = true,
                             .env = {{"VENTANILLA_TWILIO_AUTH_TOKEN", kTwilioToken},
-                                    {"VENTANILLA_KANNEL_SECRET", kKannelSecret}}});
+                                    {"VENTANILLA_KANNEL_SECRET", kKannelSecret},
+                                    {"VENTANILLA_AT_USSD_SECRET", kUssdSecret}}});
 
     std::string site =
         read_file(std::string(VENTANILLA_SOURCE_DIR) + "/deploy/nginx/ventanilla.conf");
@@ -560,16 +562,20 @@ TEST_F(NginxProxy, AdminAndUssdAnswerTheirAllowListsOnly) {
       "sessionId=nginx-s1&serviceCode=%2A123%23&phoneNumber=%2B50255550126&networkCode=704001&"
       "text=";
   const std::int64_t before = stored_rows();
-  const CurlResponse refused =
-      https({.method = "POST", .path = "/v1/africastalking/ussd", .body = hop});
+  const std::string ussd_path = std::string("/v1/africastalking/ussd/") + kUssdSecret;
+  const CurlResponse refused = https({.method = "POST", .path = ussd_path, .body = hop});
   EXPECT_EQ(refused.status, 403) << refused.body;
   EXPECT_EQ(stored_rows(), before);
-  const CurlResponse allowed = https({.method = "POST",
-                                      .path = "/v1/africastalking/ussd",
-                                      .body = hop,
-                                      .from_address = kAllowedClient});
+  const CurlResponse allowed =
+      https({.method = "POST", .path = ussd_path, .body = hop, .from_address = kAllowedClient});
   EXPECT_EQ(allowed.status, 200) << allowed.body;
   EXPECT_EQ(allowed.body.rfind("CON ", 0), 0u) << allowed.body;
+  // The allow list is not the only lock: without the capability secret the gateway says 404.
+  const CurlResponse no_secret = https({.method = "POST",
+                                        .path = "/v1/africastalking/ussd",
+                                        .body = hop,
+                                        .from_address = kAllowedClient});
+  EXPECT_EQ(no_secret.status, 404) << no_secret.body;
 }
 
 // (d) Plain http is redirected to https, path kept.

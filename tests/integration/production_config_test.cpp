@@ -122,6 +122,7 @@ std::vector<SecretFile> secret_files(const config::Config& c) {
     add(r.secret_file, "secret_file", r.name);
     add(r.send_secret_file, "send_secret_file", r.name);
   }
+  add(c.ussd.secret_file, "secret_file", "[ussd]");  // Africa's Talking USSD signs nothing
   return files;
 }
 
@@ -163,6 +164,9 @@ TEST(ProductionConfig, HasEveryCarrierRouteWithItsSecretFromAPrivateFile) {
   EXPECT_TRUE(c.content.seed_on_empty);
   EXPECT_TRUE(c.ussd.enabled);
   EXPECT_EQ(c.ussd.path, "/v1/africastalking/ussd");
+  // Never open in production: the Africa's Talking USSD route is a capability URL.
+  EXPECT_EQ(c.ussd.secret_file, in.secrets_dir + "/africastalking-ussd");
+  EXPECT_TRUE(c.ussd.secret_env.empty());
 
   // route name -> carrier and path
   const std::map<std::string, std::pair<std::string, std::string>> expected = {
@@ -238,8 +242,9 @@ TEST(ProductionConfig, RefusesToStartWithAMissingOrPublicSecretFile) {
   const Installed in = install_production_config(root);
   provision_secrets(in);
   const auto files = secret_files(in.config);
-  // Seven routes, the two generic ones sharing a file, plus the Kannel sendsms password.
-  ASSERT_EQ(files.size(), 7u);
+  // Seven routes, the two generic ones sharing a file, the Kannel sendsms password and the
+  // Africa's Talking USSD capability secret.
+  ASSERT_EQ(files.size(), 8u);
 
   struct Fault {
     const char* name;

@@ -165,6 +165,8 @@ reply_retention_h = 72
 default_country = "GT"
 purge_interval_s = 30
 sms_route = ""
+secret_env = "VENTANILLA_AT_USSD_SECRET"
+secret_file = "/etc/ventanilla/secrets/africastalking-ussd"
 
 [outbound]
 enabled = false
@@ -190,7 +192,18 @@ TEST(ParseConfig, FullFileSetsEveryField) {
   want.privacy = {"/etc/ventanilla/key", false};
   want.log = {LogLevel::kDebug, true};
   want.content = {"/srv/data", "/srv/menus", false, 500};
-  want.ussd = {false, "/v1/at/ussd-secret", 160, "auto", 120, 300, 72, "GT", 30, ""};
+  want.ussd = {false,
+               "/v1/at/ussd-secret",
+               160,
+               "auto",
+               120,
+               300,
+               72,
+               "GT",
+               30,
+               "",
+               "VENTANILLA_AT_USSD_SECRET",
+               "/etc/ventanilla/secrets/africastalking-ussd"};
   want.outbound = {false, 250, 30, 8, 2, 5, 500, 600, 1000, 2000, "/etc/ssl/extra.pem", 24};
   want.source = kSource;
   EXPECT_EQ(parse_ok(kFullFile), want);
