@@ -27,6 +27,11 @@ PACKAGES=(
   # The shipped TLS reverse proxy (tests/integration/nginx_proxy_test.cpp starts its own nginx on
   # loopback from deploy/nginx/ventanilla.conf; the system service is not used).
   nginx
+  # The .deb (deploy/build-deb.sh, tests/integration/deb_package_test.sh): dpkg-shlibdeps for its
+  # Depends, systemd-analyze to verify its units (containers often lack systemd).
+  dpkg-dev systemd
+  # The `fuzz` preset (tests/fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes.
+  clang libclang-rt-14-dev
   # Scripts and developer tooling: python3 for helper scripts, CA roots for any HTTPS client,
   # clang-format for the repository's .clang-format.
   python3 ca-certificates clang-format
