@@ -1,0 +1,150 @@
+// The hub directory's input side: CSV syntax, the row checks of every data file (what
+// `ventanilla import` and the coming admin CSV import run), and place search as a migrant types
+// it on a USSD screen.
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "directory/csv_reader.hpp"
+#include "directory/directory.hpp"
+#include "directory/directory_files.hpp"
+#include "directory/place_search.hpp"
+#include "fuzz_target.hpp"
+
+namespace ventanilla::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_file(const fs::path& path, std::string_view bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// A small but consistent data directory: the shipped countries, admin1 and service codes, and
+// every other file empty but for its header, so one fuzzed file is checked against real
+// references in well under a millisecond (the shipped places.csv alone is 2.4 MB).
+class SmallDataDir {
+ public:
+  SmallDataDir() {
+    dir_ = fs::temp_directory_path() / ("ventanilla-fuzz-data-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    const fs::path shipped = fs::path(VENTANILLA_SOURCE_DIR) / "data";
+    for (const auto& spec : directory::kDirectoryFiles) {
+      if (spec.name == "countries.csv" || spec.name == "admin1.csv" ||
+          spec.name == "service_codes.csv") {
+        baseline_.emplace_back(read_file(shipped / spec.name));
+      } else {
+        std::string header;
+        std::vector<std::string_view> columns(spec.header.begin(), spec.header.end());
+        directory::append_csv_record(header, columns);
+        baseline_.push_back(std::move(header));
+      }
+    }
+  }
+  ~SmallDataDir() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Every file at its baseline except file `index`, which gets `content`. Only the files that
+  // change are rewritten: eight file writes per input would make I/O the fuzzer's bottleneck.
+  std::string with_file(std::size_t index, std::string_view content) {
+    if (!written_) {
+      for (std::size_t i = 0; i < directory::kDirectoryFiles.size(); ++i)
+        write_file(dir_ / directory::kDirectoryFiles[i].name, baseline_[i]);
+      written_ = true;
+    }
+    if (fuzzed_ && *fuzzed_ != index)
+      write_file(dir_ / directory::kDirectoryFiles[*fuzzed_].name, baseline_[*fuzzed_]);
+    write_file(dir_ / directory::kDirectoryFiles[index].name, content);
+    fuzzed_ = index;
+    return dir_.string();
+  }
+
+ private:
+  fs::path dir_;
+  std::vector<std::string> baseline_;
+  bool written_ = false;
+  std::optional<std::size_t> fuzzed_;  // the file that holds fuzzed content now
+};
+
+}  // namespace
+}  // namespace ventanilla::fuzz
+
+namespace vd = ventanilla::directory;
+
+VENTANILLA_FUZZ_TARGET(csv) {
+  const vd::CsvTable table = vd::parse_csv(data);
+  for (const auto& p : table.problems) FUZZ_CHECK(p.line >= 1 && !p.reason.empty());
+  if (!table.problems.empty()) return;
+  // A clean table written back and read again gives the same fields.
+  std::string written;
+  for (const auto& record : table.records) {
+    std::vector<std::string_view> fields;
+    for (const auto& f : record.fields) fields.push_back(f.value);
+    vd::append_csv_record(written, fields);
+  }
+  const vd::CsvTable again = vd::parse_csv(written);
+  FUZZ_CHECK(again.problems.empty());
+  FUZZ_CHECK(again.records.size() == table.records.size());
+  for (std::size_t r = 0; r < table.records.size(); ++r) {
+    FUZZ_CHECK(again.records[r].fields.size() == table.records[r].fields.size());
+    for (std::size_t f = 0; f < table.records[r].fields.size(); ++f)
+      FUZZ_CHECK(again.records[r].fields[f].value == table.records[r].fields[f].value);
+  }
+}
+
+// The first byte picks the file (modulo 8); the rest is its content.
+VENTANILLA_FUZZ_TARGET(directory_rows) {
+  static ventanilla::fuzz::SmallDataDir dir;
+  if (data.empty()) return;
+  const auto index = static_cast<unsigned char>(data[0]) % vd::kDirectoryFiles.size();
+  const std::string path = dir.with_file(index, data.substr(1));
+  auto loaded = vd::load_directory_files(path);
+  if (!loaded) {
+    // One problem per line, each naming its file: "DIR/FILE:LINE:COLUMN: reason" or
+    // "DIR/FILE: why".
+    const std::string& detail = loaded.error().detail;
+    FUZZ_CHECK(!detail.empty());
+    for (std::size_t at = 0; at < detail.size();) {
+      const auto end = std::min(detail.find('\n', at), detail.size());
+      const std::string_view line(detail.data() + at, end - at);
+      FUZZ_CHECK(line.starts_with(path + "/") && line.find(".csv:") != std::string_view::npos);
+      at = end + 1;
+    }
+    return;
+  }
+  (void)vd::Directory::build(std::move(*loaded));
+}
+
+VENTANILLA_FUZZ_TARGET(place_search) {
+  static const std::shared_ptr<const vd::Directory> directory = [] {
+    auto loaded = vd::load_directory_files(std::string(VENTANILLA_SOURCE_DIR) + "/data");
+    if (!loaded) ventanilla::fuzz::property_failed("data/ loads", __FILE__, __LINE__);
+    return vd::Directory::build(std::move(*loaded));
+  }();
+  static const char* const kCountries[] = {"", "MX", "GT", "BZ", "SV", "HN", "CR"};
+  vd::SearchOptions options;
+  options.country = kCountries[data.size() % 7];
+  options.limit = 1 + data.size() % 10;
+  const auto matches = vd::search_places(*directory, data, options);
+  FUZZ_CHECK(matches.size() <= options.limit);
+  for (std::size_t i = 0; i < matches.size(); ++i) {
+    FUZZ_CHECK(matches[i].place != nullptr);
+    FUZZ_CHECK(matches[i].score > 0 && matches[i].score <= 1.0);
+    if (i > 0) FUZZ_CHECK(matches[i - 1].score >= matches[i].score);
+    if (!options.country.empty()) FUZZ_CHECK(matches[i].place->country == options.country);
+  }
+}
