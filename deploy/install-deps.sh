@@ -32,6 +32,9 @@ PACKAGES=(
   dpkg-dev systemd
   # The `fuzz` preset (tests/fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes.
   clang libclang-rt-14-dev
+  # Privacy scan (tests/integration/privacy_scan_test.cpp): the retention purge run with the clock
+  # shifted days ahead. Hostile clients (hostile_clients_test.cpp): slowloris, slow body, slow read.
+  faketime slowhttptest
   # Scripts and developer tooling: python3 for helper scripts, CA roots for any HTTPS client,
   # clang-format for the repository's .clang-format.
   python3 ca-certificates clang-format
