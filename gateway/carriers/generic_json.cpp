@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cctype>
@@ -15,6 +14,7 @@
 #include <cstdint>
 
 #include "carriers/field_checks.hpp"
+#include "carriers/json_body.hpp"
 #include "privacy/constant_time.hpp"
 
 namespace ventanilla::carriers {
@@ -71,16 +71,6 @@ bool is_service_code(std::string_view s) {
   return !s.empty() && s.size() <= GenericJsonUssd::kMaxServiceCodeBytes &&
          std::all_of(s.begin(), s.end(),
                      [](char c) { return (c >= '0' && c <= '9') || c == '*' || c == '#'; });
-}
-
-// The body as a JSON object, or the error naming what is wrong with it.
-Result<boost::json::value> parse_object(std::string_view body, std::string_view where) {
-  boost::system::error_code ec;
-  // Boost.JSON refuses invalid UTF-8 inside strings, so every string comes out valid UTF-8.
-  boost::json::value doc = boost::json::parse(body, ec);
-  if (ec) return invalid("body: not valid JSON", where);
-  if (!doc.is_object()) return invalid("body: not a JSON object", where);
-  return doc;
 }
 
 }  // namespace
@@ -155,9 +145,9 @@ Result<void> GenericJsonSms::verify(const WebhookRequest& request, const RouteAu
 Result<std::vector<InboundSms>> GenericJsonSms::parse(const WebhookRequest& request,
                                                       const RouteAuth& /*auth*/) const {
   if (request.method != "POST") return invalid("method: not POST");
-  auto doc = parse_object(request.body, kSmsWhere);
+  auto doc = parse_json_object(request.body, kSmsWhere);
   if (!doc) return doc.error();
-  const boost::json::object* object = doc->if_object();
+  const boost::json::object* object = &*doc;
 
   auto id = required_string(*object, "id", /*allow_empty=*/false);
   if (!id) return id.error();
@@ -207,9 +197,9 @@ Result<void> GenericJsonUssd::verify(const WebhookRequest& request, const RouteA
 
 Result<UssdHop> GenericJsonUssd::parse(const InboundRequest& request) const {
   constexpr std::string_view where = kUssdWhere;
-  auto doc = parse_object(request.body, where);
+  auto doc = parse_json_object(request.body, where);
   if (!doc) return doc.error();
-  const boost::json::object& object = doc->get_object();
+  const boost::json::object& object = *doc;
 
   auto session = required_string(object, "session", /*allow_empty=*/false, where);
   if (!session) return session.error();

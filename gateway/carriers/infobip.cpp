@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include "carriers/field_checks.hpp"
+#include "carriers/json_body.hpp"
 
 namespace ventanilla::carriers {
 
@@ -66,12 +67,10 @@ Result<void> InfobipSms::verify(const WebhookRequest& /*request*/,
 Result<std::vector<InboundSms>> InfobipSms::parse(const WebhookRequest& request,
                                                   const RouteAuth& /*auth*/) const {
   if (request.method != "POST") return invalid("method: not POST");
-  boost::system::error_code ec;
   // Boost.JSON rejects invalid UTF-8 in strings by default, so every text below is UTF-8.
-  const boost::json::value doc = boost::json::parse(request.body, ec);
-  if (ec) return invalid("body: not valid JSON");
-  const boost::json::object* object = doc.if_object();
-  if (!object) return invalid("body: not a JSON object");
+  const auto doc = parse_json_object(request.body, "infobip");
+  if (!doc) return doc.error();
+  const boost::json::object* object = &*doc;
   const boost::json::value* results_value = object->if_contains("results");
   if (!results_value) return invalid("results: missing");
   const boost::json::array* results = results_value->if_array();
@@ -248,11 +247,9 @@ SendResult InfobipSender::read_send_response(const HttpAnswer& answer) const {
 Result<std::vector<DeliveryReport>> InfobipSender::parse_delivery_reports(
     const WebhookRequest& request) const {
   if (request.method != "POST") return invalid("method: not POST");
-  boost::system::error_code ec;
-  const boost::json::value doc = boost::json::parse(request.body, ec);
-  if (ec) return invalid("body: not valid JSON");
-  const boost::json::object* object = doc.if_object();
-  if (!object) return invalid("body: not a JSON object");
+  const auto doc = parse_json_object(request.body, "infobip");
+  if (!doc) return doc.error();
+  const boost::json::object* object = &*doc;
   const boost::json::value* results_value = object->if_contains("results");
   if (!results_value) return invalid("results: missing");
   const boost::json::array* results = results_value->if_array();

@@ -253,6 +253,17 @@ TEST(GenericJsonSms, BodyErrorsNameTheField) {
       {"network a number",
        R"({"id":"a","from":"+50255550123","to":"40404","text":"","network":704001})",
        "network: not a string"},
+      {"id twice, same value",
+       R"({"id":"a","from":"+50255550123","to":"40404","text":"hola","id":"a"})",
+       "id: given twice"},
+      {"from twice, other number",
+       R"({"id":"a","from":"+50255550123","to":"40404","from":"+50255550124","text":""})",
+       "from: given twice"},
+      {"unknown member twice",
+       R"({"id":"a","from":"+50255550123","to":"40404","text":"","x":1,"x":1})", "x: given twice"},
+      {"repeat inside an unknown object",
+       R"({"id":"a","from":"+50255550123","to":"40404","text":"","meta":{"k":1,"k":2}})",
+       "meta.k: given twice"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.label);

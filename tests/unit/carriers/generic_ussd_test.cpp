@@ -299,6 +299,12 @@ TEST(GenericJsonUssd, MalformedTurnsNameTheField) {
       {"network with letters",
        R"({"session":"s1","from":"+50255550123","input":"","network":"70400a"})",
        "network: not MCC+MNC (5 or 6 digits)"},
+      {"session twice", R"({"session":"s1","from":"+50255550123","input":"","session":"s1"})",
+       "session: given twice"},
+      {"input twice, other text",
+       R"({"session":"s1","from":"+50255550123","input":"1","input":"2"})", "input: given twice"},
+      {"from twice", R"({"session":"s1","from":"+50255550123","from":"+50255550123","input":""})",
+       "from: given twice"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.label);

@@ -131,6 +131,15 @@ TEST(InfobipSms, MalformedBatchesGetPreciseErrors) {
       {"to empty", with(0, "to", ""), "results[0].to: missing"},
       {"text null", with(1, "text", nullptr), "results[1].text: missing"},
       {"text a number", with(1, "text", 1), "results[1].text: not a string"},
+      {"results twice", R"({"results":[],"results":[]})", "results: given twice"},
+      {"messageId twice",
+       R"({"results":[{"messageId":"a","from":"50255550123","to":"1","text":"",)"
+       R"("messageId":"a"}]})",
+       "results[0].messageId: given twice"},
+      {"from twice in the second result",
+       R"({"results":[{"messageId":"a","from":"50255550123","to":"1","text":""},)"
+       R"({"messageId":"b","from":"50255550123","to":"1","from":"50255550124","text":""}]})",
+       "results[1].from: given twice"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.label);
