@@ -48,4 +48,20 @@ std::optional<FramingError> check_framing(unsigned version,
   return std::nullopt;
 }
 
+std::optional<FramingError> check_host(unsigned version, std::size_t host_count) {
+  if (host_count > 1) return FramingError{400, "more than one Host field"};
+  if (host_count == 0 && version >= 11) return FramingError{400, "HTTP/1.1 request without Host"};
+  return std::nullopt;
+}
+
+std::optional<FramingError> check_bodiless_method(bool method_is_get_or_head,
+                                                  bool has_transfer_encoding,
+                                                  std::optional<std::uint64_t> content_length) {
+  if (!method_is_get_or_head) return std::nullopt;
+  if (has_transfer_encoding || (content_length && *content_length > 0)) {
+    return FramingError{400, "a GET carries no body"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace ventanilla::http

@@ -106,6 +106,18 @@ std::string_view reason_text(unsigned status) {
   }
 }
 
+// The parsed Content-Length, nullopt when the request has none. Only valid once the header is done.
+std::optional<std::uint64_t> announced_length(const RequestParser& parser) {
+  const auto length = parser.content_length();
+  if (!length) return std::nullopt;
+  return *length;
+}
+
+// Methods that carry no body on any route: framing that announces one is refused.
+bool is_bodiless_method(Method method) noexcept {
+  return method == Method::kGet || method == Method::kHead;
+}
+
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {
@@ -334,13 +346,21 @@ net::awaitable<void> Server::Impl::sweep_loop() {
 
 // Feeds the parser from the buffer and reads more only when it needs more: a request that arrived
 // in one segment is parsed with no further I/O. Returns end_of_stream for a close before any byte,
-// partial_message for a close mid-request, buffer_overflow when the bounded buffer fills.
+// partial_message for a close mid-request, buffer_overflow when the bounded buffer fills, and
+// header_limit for a head over limits.max_header_bytes.
+//
+// Beast 1.81 applies its header_limit to the unconsumed bytes of one put() only, not to the head
+// as a whole: the first put() consumes the request line and every complete field it holds, and
+// later puts measure only the rest. Left alone, a 12 KB head passed when the first read happened
+// to consume 4 KB of it and failed when it came in small writes. So the head's size is counted
+// here across puts: consumed octets plus those still buffered (the head has not ended in them).
 net::awaitable<boost::system::error_code> Server::Impl::parse(tcp::socket& socket,
                                                               beast::flat_buffer& buffer,
                                                               RequestParser& parser,
                                                               Connection& conn, bool header_only,
                                                               std::chrono::milliseconds timeout) {
   conn.arm(timeout);
+  std::size_t head_bytes = 0;  // header octets the parser consumed so far
   for (;;) {
     if (header_only ? parser.is_header_done() : parser.is_done())
       co_return boost::system::error_code{};
@@ -349,6 +369,11 @@ net::awaitable<boost::system::error_code> Server::Impl::parse(tcp::socket& socke
       const std::size_t used = parser.put(buffer.data(), ec);
       buffer.consume(used);
       if (ec && ec != bhttp::error::need_more) co_return ec;
+      if (header_only) {
+        head_bytes += used;
+        const std::size_t unfinished = parser.is_header_done() ? 0 : buffer.size();
+        if (head_bytes + unfinished > limits.max_header_bytes) co_return bhttp::error::header_limit;
+      }
       if (!ec && used > 0) continue;
     }
     const std::size_t room = buffer.max_size() - buffer.size();
@@ -461,9 +486,12 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
       std::array<std::string_view, 4> cl_values;
       std::size_t te_count = 0;
       std::size_t cl_count = 0;
+      std::size_t host_count = 0;
       for (const auto& field : msg) {
         ++field_count;
-        if (field.name() == bhttp::field::transfer_encoding) {
+        if (field.name() == bhttp::field::host) {
+          ++host_count;
+        } else if (field.name() == bhttp::field::transfer_encoding) {
           if (te_count < te_values.size()) te_values[te_count] = field.value();
           ++te_count;
         } else if (field.name() == bhttp::field::content_length) {
@@ -475,12 +503,17 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
         early = EarlyReply{414, "URL too long"};
       } else if (field_count > limits.max_header_count) {
         early = EarlyReply{431, "too many header fields"};
+      } else if (auto bad_host = check_host(version, host_count)) {
+        early = EarlyReply{bad_host->status, bad_host->reason};
       } else if (te_count > te_values.size() || cl_count > cl_values.size()) {
         early = EarlyReply{400, "repeated framing fields"};
       } else if (auto bad = check_framing(
                      version, std::span<const std::string_view>(te_values.data(), te_count),
                      std::span<const std::string_view>(cl_values.data(), cl_count))) {
         early = EarlyReply{bad->status, bad->reason};
+      } else if (auto bodiless = check_bodiless_method(is_bodiless_method(method), te_count > 0,
+                                                       announced_length(parser))) {
+        early = EarlyReply{bodiless->status, bodiless->reason};
       } else if (target.empty() || target.front() != '/') {
         early = EarlyReply{400, "request target must be a path"};
       }
@@ -509,7 +542,10 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
               ? std::min(*route->options.max_body_bytes, limits.max_body_bytes)
               : limits.max_body_bytes;
       const auto content_length = parser.content_length();
-      if (route->options.requires_content_length && !content_length) {
+      // GET and HEAD never carry a body here (refused above), so only body-carrying methods
+      // need the length: the Kannel route takes plain GETs.
+      if (route->options.requires_content_length && !is_bodiless_method(method) &&
+          !content_length) {
         early = EarlyReply{411, "Content-Length required"};
       } else if (content_length && *content_length > cap) {
         early = EarlyReply{413, "body over the route's limit"};

@@ -51,6 +51,14 @@ http::Router test_router() {
                 return HttpResponse::text(200, std::to_string(req.body().size()));
               }),
               .options = {.max_body_bytes = 1024, .requires_content_length = true}});
+  // Like the Kannel route: one path for GET (no body) and POST (length required).
+  router.add({.name = "get_or_post",
+              .path = "/get-or-post",
+              .methods = {Method::kGet, Method::kPost},
+              .handler = http::SyncHandler([](const HttpRequest& req, RequestContext&) {
+                return HttpResponse::text(200, std::to_string(req.body().size()));
+              }),
+              .options = {.requires_content_length = true}});
   router.add({.name = "echo",
               .path = "/echo",
               .methods = {Method::kPost, Method::kPut},
@@ -128,11 +136,22 @@ std::string many_headers(int n) {
   return h;
 }
 
+// `count` fields of `value_bytes` each: a head whose single fields are all well under the limit.
+std::string wide_fields(int count, std::size_t value_bytes) {
+  std::string h;
+  for (int i = 0; i < count; ++i) {
+    h += "X-F" + std::to_string(i) + ": " + std::string(value_bytes, 'f') + "\r\n";
+  }
+  return h;
+}
+
 std::vector<LimitCase> limit_cases() {
   return {
       {"header_bytes_over_8KiB_is_431",
        get_request("/healthz", "X-Big: " + std::string(9000, 'a') + "\r\n"), 431},
       {"header_count_over_100_is_431", get_request("/healthz", many_headers(101)), 431},
+      // Three 4 KB fields: each under the limit, the head (12 KB) over it.
+      {"head_of_12KB_in_one_write_is_431", get_request("/healthz", wide_fields(3, 4000)), 431},
       {"url_over_4KiB_is_414", get_request("/healthz?" + std::string(5000, 'q')), 414},
       {"content_length_over_route_cap_is_413_before_body",
        "POST /hook HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n", 413},
@@ -172,6 +191,21 @@ std::vector<LimitCase> limit_cases() {
        "POST /hook HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
        411},
       {"webhook_with_no_length_at_all_is_411", "POST /hook HTTP/1.1\r\nHost: t\r\n\r\n", 411},
+      {"get_or_post_route_post_without_length_is_411",
+       "POST /get-or-post HTTP/1.1\r\nHost: t\r\n\r\n", 411},
+      {"get_or_post_route_get_without_length_is_200", get_request("/get-or-post"), 200},
+      {"http11_without_host_is_400", "GET /healthz HTTP/1.1\r\n\r\n", 400},
+      {"two_host_fields_is_400", "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+      {"two_host_fields_on_http10_is_400", "GET /healthz HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
+       400},
+      {"http10_without_host_is_200", "GET /healthz HTTP/1.0\r\n\r\n", 200},
+      // The last-chunk line ends in a bare LF: refused from the header, not waited on.
+      {"get_with_chunked_body_is_400",
+       "GET /healthz HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\n\r\n", 400},
+      {"get_with_content_length_5_is_400",
+       "GET /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nabcde", 400},
+      {"get_with_content_length_0_is_200",
+       "GET /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", 200},
       {"unknown_method_is_405", "BREW /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 405},
       {"wrong_method_is_405", "DELETE /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 405},
       {"unknown_path_is_404", get_request("/nowhere"), 404},
@@ -205,6 +239,51 @@ TEST_P(HttpLimits, AnswersExactStatusWhileCanaryIsServed) {
 
 INSTANTIATE_TEST_SUITE_P(Table, HttpLimits, ::testing::ValuesIn(limit_cases()),
                          [](const ::testing::TestParamInfo<LimitCase>& p) {
+                           return std::string(p.param.name);
+                         });
+
+struct SplitHeadCase {
+  const char* name;
+  std::string request;
+  std::size_t write_bytes;  // the request goes out in writes of this size
+  int status;
+};
+
+void PrintTo(const SplitHeadCase& c, std::ostream* os) { *os << c.name; }
+
+std::vector<SplitHeadCase> split_head_cases() {
+  const std::string over = get_request("/healthz", wide_fields(3, 4000));  // about 12 KB
+  const std::string under = get_request("/healthz", wide_fields(8, 900));  // about 7.4 KB
+  return {
+      {"head_over_limit_in_one_write_is_431", over, over.size(), 431},
+      {"head_over_limit_in_1000_byte_writes_is_431", over, 1000, 431},
+      {"head_over_limit_in_4096_byte_writes_is_431", over, 4096, 431},
+      {"head_over_limit_in_100_byte_writes_is_431", over, 100, 431},
+      {"head_under_limit_in_one_write_is_200", under, under.size(), 200},
+      {"head_under_limit_in_1000_byte_writes_is_200", under, 1000, 200},
+  };
+}
+
+class HttpHeadLimit : public ::testing::TestWithParam<SplitHeadCase> {};
+
+// The header limit is a property of the head, not of how its bytes arrive.
+TEST_P(HttpHeadLimit, SameStatusHoweverTheHeadIsSplit) {
+  InProcessServer server(test_router(), test_limits());
+  const auto& c = GetParam();
+  RawConnection conn(server.port());
+  const std::string_view request = c.request;
+  for (std::size_t at = 0; at < request.size(); at += c.write_bytes) {
+    // The server may answer 431 and stop reading before the last write.
+    if (!conn.send(request.substr(at, c.write_bytes))) break;
+    std::this_thread::sleep_for(1ms);  // lets the server read each write on its own
+  }
+  auto response = conn.read_response(5s);
+  ASSERT_TRUE(response.has_value()) << c.name << ": no response";
+  EXPECT_EQ(response->status, c.status) << c.name << ": " << response->body;
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, HttpHeadLimit, ::testing::ValuesIn(split_head_cases()),
+                         [](const ::testing::TestParamInfo<SplitHeadCase>& p) {
                            return std::string(p.param.name);
                          });
 
