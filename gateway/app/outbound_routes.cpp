@@ -109,6 +109,7 @@ http::Route make_status_route(std::shared_ptr<StatusShared> shared, const config
   route.methods = {http::Method::kPost, http::Method::kGet};
   route.handler = http::AsyncHandler(std::move(handler));
   route.options.max_body_bytes = config.limits.webhook_body_bytes;
+  route.options.requires_content_length = true;  // as every carrier webhook (reliability.md §5)
   return route;
 }
 

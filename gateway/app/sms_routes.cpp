@@ -283,6 +283,8 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
     if (r.carrier == "kannel" || r.carrier == "vonage") route.methods.push_back(http::Method::kGet);
     route.handler = http::AsyncHandler(std::move(handler));
     route.options.max_body_bytes = config.limits.webhook_body_bytes;
+    // reliability.md §5: a carrier POST states its length; a chunked or unframed one is a 411.
+    route.options.requires_content_length = true;
     routes.push_back(std::move(route));
     deps.log->info("route {}: {} on {}{}", r.name, r.carrier, r.path,
                    shared->capability ? "/<secret>" : "");

@@ -172,6 +172,7 @@ http::Route make_ussd_route(UssdRouteSpec spec, UssdRouteDeps deps) {
   route.methods = {http::Method::kPost};
   route.handler = http::AsyncHandler(std::move(handler));
   route.options.max_body_bytes = shared->spec.max_body_bytes;
+  route.options.requires_content_length = true;  // as every carrier webhook (reliability.md §5)
   return route;
 }
 

@@ -42,6 +42,7 @@ Result<UssdHop> AfricasTalkingUssd::parse(const InboundRequest& request) const {
   const auto text = form->get("text");
   if (!text) return invalid("text: missing (it is empty, not absent, on the first hop)");
   if (text->size() > kMaxTextBytes) return invalid("text: longer than 1024 bytes");
+  if (!valid_utf8(*text)) return invalid("text: not valid UTF-8");
 
   UssdHop hop{std::string(*session_id), std::string(form->get("serviceCode").value_or("")),
               std::move(*number), std::string(form->get("networkCode").value_or("")),

@@ -678,6 +678,10 @@ TEST_F(UssdSession, RejectsMalformedRequestsAndKeepsServing) {
        "sessionId=bad-4&serviceCode=%2A123%23&phoneNumber=%2B50255501001&networkCode=704001&"
        "text=1%2",
        "text"},
+      {"Latin-1 byte in text",
+       "sessionId=bad-5&serviceCode=%2A123%23&phoneNumber=%2B50255501001&networkCode=704001&"
+       "text=1%2Axel%E1",
+       "text: not valid UTF-8"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.label);
