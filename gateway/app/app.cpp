@@ -512,6 +512,7 @@ int run_serve(const CommandLine& cl) {
     options.http.request_timeout = std::chrono::milliseconds(o.request_timeout_ms);
     options.http.extra_ca_file = o.ca_file;
     options.finished_retention = std::chrono::hours(o.finished_retention_h);
+    options.max_queue_age = std::chrono::hours(o.max_queue_age_h);
     try {
       drainer = std::make_unique<outbound::OutboxDrainer>(
           io, writer, *pseudonymizer, std::move(outbound_setup->senders), std::move(options),

@@ -376,9 +376,12 @@ int run_purge(const CommandLine& cl) {
   const std::int64_t finished_retention_ms =
       std::int64_t{cfg->outbound.finished_retention_h} * 3600 * 1000;
 
+  const std::int64_t max_queue_age_ms = std::int64_t{cfg->outbound.max_queue_age_h} * 3600 * 1000;
+
   storage::PurgeReport expired;
   std::int64_t sms_parts = 0;
   std::int64_t finished = 0;
+  std::int64_t unsent = 0;
   try {
     auto version = db->prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
     const std::int64_t schema = version.step() ? version.column_int64(0) : 0;
@@ -394,6 +397,7 @@ int run_purge(const CommandLine& cl) {
     expired = storage::purge_expired(*db, now, keep_sessions.count());
     // purge_expired reports two of its three tables; the third is what else it changed.
     sms_parts = sqlite3_total_changes64(db->handle()) - before - expired.sessions - expired.replies;
+    unsent = storage::expire_unsent(*db, now - max_queue_age_ms, now);
     finished = storage::purge_finished(*db, now - finished_retention_ms);
     tx.commit();
   } catch (const storage::SqliteError& e) {
@@ -403,6 +407,8 @@ int run_purge(const CommandLine& cl) {
   std::printf("inbound_seen (stored replies): %lld deleted\n",
               static_cast<long long>(expired.replies));
   std::printf("sms_parts: %lld deleted\n", static_cast<long long>(sms_parts));
+  std::printf("outbox: %lld unsent past outbound.max_queue_age_h failed as expired\n",
+              static_cast<long long>(unsent));
   std::printf("outbox (sent/failed) and delivery_reports_seen: %lld deleted\n",
               static_cast<long long>(finished));
   std::fflush(stdout);

@@ -28,7 +28,8 @@
 //         sessions past the longest of [ussd] session_timeout_s / resume_window_s and every
 //         [[route]] conversation_timeout_s (all routes count, so it never deletes a session the
 //         server would keep), stored replies past their expiry (reply_retention_h at store time),
-//         orphaned SMS parts, and sent/failed outbox rows and delivery reports older than
+//         orphaned SMS parts, unsent outbox messages older than outbound.max_queue_age_h (failed as
+//         expired, numbers erased), and sent/failed outbox rows and delivery reports older than
 //         outbound.finished_retention_h. Then PRAGMA wal_checkpoint(TRUNCATE), so the deleted
 //         bytes (zeroed: secure_delete) also leave the WAL. Prints the rows deleted per table.
 //

@@ -165,6 +165,7 @@ struct OutboundConfig {
   std::uint32_t request_timeout_ms = 15'000;  // one whole call to a carrier
   std::string ca_file;                       // extra CA certificates (PEM) besides the system store
   std::uint32_t finished_retention_h = 168;  // sent/failed rows are purged after this
+  std::uint32_t max_queue_age_h = 72;        // unsent messages older than this fail as expired
 
   bool operator==(const OutboundConfig&) const = default;
 };

@@ -166,6 +166,8 @@ constexpr auto kFields = std::to_array<Field>({
      [](Config& c) -> Target { return &c.outbound.request_timeout_ms; }, 10, 600'000},
     {"outbound.ca_file", [](Config& c) -> Target { return &c.outbound.ca_file; }, 0, 0, nullptr,
      true},
+    {"outbound.max_queue_age_h", [](Config& c) -> Target { return &c.outbound.max_queue_age_h; }, 1,
+     24 * 366},
     {"outbound.finished_retention_h",
      [](Config& c) -> Target { return &c.outbound.finished_retention_h; }, 1, 24 * 366},
 });

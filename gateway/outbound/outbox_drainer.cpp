@@ -371,9 +371,12 @@ struct OutboxDrainer::Impl : std::enable_shared_from_this<Impl> {
       auto recovered = std::make_shared<std::int64_t>(0);
       const auto retention_ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(options.finished_retention).count();
-      storage::WriteJob job = [counts, recovered, retention_ms](storage::Database& db) {
+      const auto max_age_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(options.max_queue_age).count();
+      storage::WriteJob job = [counts, recovered, retention_ms, max_age_ms](storage::Database& db) {
         const auto now = epoch_ms();
         *recovered = storage::recover_expired_leases(db, now);
+        storage::expire_unsent(db, now - max_age_ms, now);
         storage::purge_finished(db, now - retention_ms);
         *counts = storage::outbox_counts(db);
       };

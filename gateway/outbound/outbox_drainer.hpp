@@ -62,6 +62,7 @@ struct DrainerOptions {
   HttpClientOptions http;
   std::chrono::milliseconds housekeeping_interval{5'000};  // counts for /metrics, purge
   std::chrono::hours finished_retention{168};
+  std::chrono::hours max_queue_age{72};  // unsent messages older than this fail as expired
 };
 
 // Counters for /metrics; queue depth refreshed every housekeeping_interval.

@@ -103,6 +103,10 @@ constexpr std::string_view kOldestDue =
 
 constexpr std::string_view kPurgeFinished =
     "DELETE FROM outbox WHERE status IN ('sent', 'failed') AND updated_ms < ?1";
+constexpr std::string_view kExpireUnsent =
+    "UPDATE outbox SET status = 'failed', last_error = 'expired: not sent within "
+    "outbound.max_queue_age_h', destination_sealed = x'', lease_until_ms = NULL, updated_ms = ?2 "
+    "WHERE status IN ('queued', 'retry', 'in_doubt') AND created_ms < ?1";
 constexpr std::string_view kPurgeReports =
     "DELETE FROM delivery_reports_seen WHERE received_ms < ?1";
 
@@ -348,6 +352,13 @@ OutboxCounts outbox_counts(Database& db) {
     if (select->step()) counts.oldest_due_ms = select->column_int64(0);
   }
   return counts;
+}
+
+std::int64_t expire_unsent(Database& db, std::int64_t created_before_ms, std::int64_t now_ms) {
+  auto update = db.cached(kExpireUnsent);
+  update->bind_all(created_before_ms, now_ms);
+  update->run();
+  return db.changes();
 }
 
 std::int64_t purge_finished(Database& db, std::int64_t older_than_ms) {

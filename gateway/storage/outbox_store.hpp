@@ -135,4 +135,10 @@ OutboxCounts outbox_counts(Database& db);
 // Deletes sent and failed rows, and remembered delivery reports, older than older_than_ms.
 std::int64_t purge_finished(Database& db, std::int64_t older_than_ms);
 
+// Ends every message still waiting (queued, retry, in_doubt; not one being sent) that was
+// created before created_before_ms: failed, "expired", its sealed number erased. A reply nobody
+// could send in days helps no one, and a route without a sender would otherwise keep numbers
+// (sealed, but readable with the key) forever. Returns how many.
+std::int64_t expire_unsent(Database& db, std::int64_t created_before_ms, std::int64_t now_ms);
+
 }  // namespace ventanilla::storage

@@ -181,6 +181,7 @@ connect_timeout_ms = 1000
 request_timeout_ms = 2000
 ca_file = "/etc/ssl/extra.pem"
 finished_retention_h = 24
+max_queue_age_h = 12
 )";
 
 TEST(ParseConfig, FullFileSetsEveryField) {
@@ -204,7 +205,7 @@ TEST(ParseConfig, FullFileSetsEveryField) {
                "",
                "VENTANILLA_AT_USSD_SECRET",
                "/etc/ventanilla/secrets/africastalking-ussd"};
-  want.outbound = {false, 250, 30, 8, 2, 5, 500, 600, 1000, 2000, "/etc/ssl/extra.pem", 24};
+  want.outbound = {false, 250, 30, 8, 2, 5, 500, 600, 1000, 2000, "/etc/ssl/extra.pem", 24, 12};
   want.source = kSource;
   EXPECT_EQ(parse_ok(kFullFile), want);
 }

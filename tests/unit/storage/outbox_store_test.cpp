@@ -897,6 +897,36 @@ TEST_F(OutboxStoreTest, PurgeDeletesFinishedRowsAndReportsStrictlyOlderThanTheLi
   EXPECT_EQ(count("delivery_reports_seen"), 0);
 }
 
+TEST_F(OutboxStoreTest, ExpireUnsentFailsOldWaitingRowsAndErasesTheirNumbers) {
+  const auto queued_old = queue("queued-old", 1'000);
+  const auto retry_old = queue("retry-old", 1'000);
+  force_status(retry_old, "retry", 9'000);
+  const auto in_doubt_old = queue("doubt-old", 1'000);
+  force_status(in_doubt_old, "in_doubt", 9'000);
+  const auto leased_old = queue("leased-old", 1'000);
+  force_status(leased_old, "leased", 9'000);  // being sent now: the sender settles it
+  const auto sent_old = queue("sent-old", 1'000);
+  force_status(sent_old, "sent", 9'000);
+  const auto queued_fresh = queue("queued-fresh", 5'000);
+
+  EXPECT_EQ(expire_unsent(db_, 5'000, 7'000), 3);
+  for (const auto id : {queued_old, retry_old, in_doubt_old}) {
+    const auto row = raw(id);
+    EXPECT_EQ(row.status, "failed") << id;
+    EXPECT_EQ(row.sealed_bytes, 0) << id;
+    EXPECT_EQ(row.last_error, "expired: not sent within outbound.max_queue_age_h") << id;
+    EXPECT_EQ(row.updated_ms, 7'000) << id;
+  }
+  EXPECT_EQ(raw(leased_old).status, "leased");
+  EXPECT_GT(raw(leased_old).sealed_bytes, 0);
+  EXPECT_EQ(raw(sent_old).status, "sent");
+  EXPECT_EQ(raw(queued_fresh).status, "queued");  // created exactly at the limit: kept
+  EXPECT_GT(raw(queued_fresh).sealed_bytes, 0);
+  // Expired rows are then purged like any failed row once finished retention has passed (with
+  // sent_old, last updated at 1'000).
+  EXPECT_EQ(purge_finished(db_, 7'001), 3 + 1);
+}
+
 // --- schema
 // ---------------------------------------------------------------------------------------
 
