@@ -81,6 +81,9 @@ std::string check_field_text(std::string_view text, bool allow_line_breaks, std:
         (code_point >= 0x2066 && code_point <= 0x2069)) {
       return fail(i, offset, fmt::format("bidirectional control U+{:04X}", code_point));
     }
+    // Invisible, and at the start of a file it is taken for the byte order mark: a field that
+    // began with one would lose it on the next export and import (found by fuzzing).
+    if (code_point == 0xFEFF) return fail(i, offset, "byte order mark U+FEFF inside a field");
     i += length;
   }
   return {};

@@ -15,7 +15,8 @@
 // a quoted field), DEL, C1 controls (U+0080–U+009F: mojibake from a cp1252 round trip) and the
 // bidirectional embedding/override/isolate controls (U+202A–U+202E, U+2066–U+2069), which can
 // make a hub name read differently from what it is. A UTF-8 byte order mark at the very start is
-// skipped.
+// skipped; anywhere else U+FEFF is rejected (invisible, and it would not survive a round trip at
+// the start of a file).
 //
 // Pure functions; safe from any thread.
 

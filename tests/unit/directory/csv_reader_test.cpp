@@ -144,6 +144,16 @@ INSTANTIATE_TEST_SUITE_P(
         ProblemCase{"c1_control", "a\xC2\x85\n", {"1:1: control character U+0085"}, 0},
         ProblemCase{
             "bidi_override", "x,abc\xE2\x80\xAE\n", {"1:2: bidirectional control U+202E"}, 0},
+        // A second BOM right after the skipped one, and one mid-field (the fuzzer's find).
+        ProblemCase{"bom_after_the_bom",
+                    "\xEF\xBB\xBF\xEF\xBB\xBF"
+                    "c,d\n",
+                    {"1:1: byte order mark U+FEFF inside a field"},
+                    0},
+        ProblemCase{"bom_mid_field",
+                    "x,a\xEF\xBB\xBF" "b\n",
+                    {"1:2: byte order mark U+FEFF inside a field"},
+                    0},
         ProblemCase{"line_break_in_unquoted_field_ends_the_record", "a\nb\n", {}, 2},
         ProblemCase{"bad_byte_on_a_later_line_of_a_quoted_field",
                     "h\n\"one\ntwo\nthr\xFF\"\nok\n",
