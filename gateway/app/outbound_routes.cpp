@@ -9,7 +9,6 @@
 #include "app/route_support.hpp"
 #include "app/sms_routes.hpp"
 #include "carriers/protocol_factory.hpp"
-#include "privacy/constant_time.hpp"
 #include "storage/async_write.hpp"
 #include "storage/outbox_store.hpp"
 
@@ -34,15 +33,8 @@ http::Route make_status_route(std::shared_ptr<StatusShared> shared, const config
   auto handler = [shared](const http::HttpRequest& request,
                           http::RequestContext& rc) -> net::awaitable<http::HttpResponse> {
     StatusShared& s = *shared;
-    if (s.capability) {
-      const std::string_view path = request.path();
-      const std::string_view secret =
-          path.substr(std::min(path.size(), s.route.status_path.size() + 1));
-      bool ok = false;
-      for (const auto& candidate : s.secrets)
-        ok = privacy::constant_time_equal(secret, candidate) || ok;
-      if (!ok) co_return http::HttpResponse::text(404, "not found\n");
-    }
+    if (s.capability && !capability_secret_matches(request.path(), s.route.status_path, s.secrets))
+      co_return http::HttpResponse::text(404, "not found\n");
     const carriers::WebhookRequest webhook{http::to_string(request.method()), request.target(),
                                            request.headers(), request.body()};
     if (!s.capability) {
@@ -116,24 +108,8 @@ http::Route make_status_route(std::shared_ptr<StatusShared> shared, const config
 }  // namespace
 
 Result<std::string> resolve_send_secret(const config::RouteConfig& r) {
-  config::RouteConfig as_secret;
-  as_secret.name = r.name;
-  as_secret.secret_env = r.send_secret_env;
-  as_secret.secret_file = r.send_secret_file;
-  auto secrets = resolve_route_secrets(as_secret);
-  if (!secrets) {
-    Error e = secrets.error();
-    for (const auto& [from, to] :
-         {std::pair<std::string_view, std::string_view>{"secret_file", "send_secret_file"},
-          {"secret_env", "send_secret_env"}}) {
-      if (const auto at = e.detail.find(from); at != std::string::npos) {
-        e.detail.replace(at, from.size(), to);
-        break;
-      }
-    }
-    return e;
-  }
-  return std::move(secrets->front());
+  return read_secret(
+      {r.name, "send_secret_env", r.send_secret_env, "send_secret_file", r.send_secret_file});
 }
 
 Result<OutboundSetup> make_outbound(const config::Config& config,

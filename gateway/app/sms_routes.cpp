@@ -17,7 +17,6 @@
 #include "carriers/protocol_factory.hpp"
 #include "http/address_ranges.hpp"
 #include "inbound/sms_message.hpp"
-#include "privacy/constant_time.hpp"
 #include "storage/async_write.hpp"
 
 namespace ventanilla::app {
@@ -32,23 +31,26 @@ Error route_error(const config::RouteConfig& r, std::string detail) {
 
 // A secret file must be private like the pseudonymization key: a world-readable secret is a
 // published one.
-Result<std::string> read_secret_file(const config::RouteConfig& r, std::string_view key,
+Result<std::string> read_secret_file(std::string_view owner, std::string_view key,
                                      const std::string& path) {
+  const std::string where = "route " + std::string(owner);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     // Not found, like an unset secret_env, so if_secret_missing = "skip" applies to files too.
-    return make_error(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument,
-                      "route " + r.name, fmt::format("{} {} does not exist", key, path));
+    return make_error(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument, where,
+                      fmt::format("{} {} does not exist", key, path));
   }
   if ((st.st_mode & 077) != 0)
-    return route_error(r, fmt::format("{} {} is readable by others (mode {:o}); chmod 600", key,
-                                      path, st.st_mode & 0777));
+    return make_error(ErrorCode::kInvalidArgument, where,
+                      fmt::format("{} {} is readable by others (mode {:o}); chmod 600", key, path,
+                                  st.st_mode & 0777));
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
   std::string secret = ss.str();
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.empty()) return route_error(r, fmt::format("{} {} is empty", key, path));
+  if (secret.empty())
+    return make_error(ErrorCode::kInvalidArgument, where, fmt::format("{} {} is empty", key, path));
   return secret;
 }
 
@@ -70,19 +72,31 @@ void SmsRouteMetrics::render(std::string& out) const {
           queued.load());
 }
 
+Result<std::string> read_secret(const SecretSource& source) {
+  if (!source.file.empty()) return read_secret_file(source.owner, source.file_key, source.file);
+  const char* value = std::getenv(std::string(source.env).c_str());
+  if (value == nullptr || *value == '\0')
+    return make_error(ErrorCode::kNotFound, "route " + std::string(source.owner),
+                      fmt::format("{} {} is not set", source.env_key, source.env));
+  return std::string(value);
+}
+
+Result<void> check_capability_secrets(std::string_view owner,
+                                      const std::vector<std::string>& secrets) {
+  for (const auto& s : secrets) {
+    if (s.size() < 16)
+      return make_error(ErrorCode::kInvalidArgument, "route " + std::string(owner),
+                        "a capability secret needs at least 16 characters (128 bits "
+                        "recommended: openssl rand -hex 16)");
+  }
+  return {};
+}
+
 Result<std::vector<std::string>> resolve_route_secrets(const config::RouteConfig& r) {
   std::vector<std::string> secrets;
-  if (!r.secret_file.empty()) {
-    auto s = read_secret_file(r, "secret_file", r.secret_file);
-    if (!s) return s.error();
-    secrets.push_back(std::move(*s));
-  } else {
-    const char* value = std::getenv(r.secret_env.c_str());
-    if (value == nullptr || *value == '\0')
-      return make_error(ErrorCode::kNotFound, "route " + r.name,
-                        fmt::format("secret_env {} is not set", r.secret_env));
-    secrets.emplace_back(value);
-  }
+  auto current = read_secret({r.name, "secret_env", r.secret_env, "secret_file", r.secret_file});
+  if (!current) return current.error();
+  secrets.push_back(std::move(*current));
   if (!r.previous_secret_env.empty()) {
     if (const char* old = std::getenv(r.previous_secret_env.c_str()); old != nullptr && *old)
       secrets.emplace_back(old);
@@ -90,15 +104,12 @@ Result<std::vector<std::string>> resolve_route_secrets(const config::RouteConfig
   // A rotation with files: unlike an unset previous_secret_env (the rotation is over), a named
   // previous file that is missing is a mistake worth stopping for.
   if (!r.previous_secret_file.empty()) {
-    auto old = read_secret_file(r, "previous_secret_file", r.previous_secret_file);
+    auto old = read_secret_file(r.name, "previous_secret_file", r.previous_secret_file);
     if (!old) return route_error(r, old.error().detail);  // never "skip" a half-done rotation
     secrets.push_back(std::move(*old));
   }
-  for (const auto& s : secrets) {
-    if (s.size() < 16 && carriers::uses_capability_path(r.carrier))
-      return route_error(r,
-                         "a capability secret needs at least 16 characters (128 bits "
-                         "recommended: openssl rand -hex 16)");
+  if (carriers::uses_capability_path(r.carrier)) {
+    if (auto ok = check_capability_secrets(r.name, secrets); !ok) return ok.error();
   }
   return secrets;
 }
@@ -172,12 +183,7 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
         co_return http::HttpResponse::text(403, "forbidden\n");
       }
       if (s.capability) {
-        const std::string_view path = request.path();
-        const std::string_view secret = path.substr(std::min(path.size(), s.route.path.size() + 1));
-        bool ok = false;
-        for (const auto& candidate : s.secrets)
-          ok = privacy::constant_time_equal(secret, candidate) || ok;
-        if (!ok) {
+        if (!capability_secret_matches(request.path(), s.route.path, s.secrets)) {
           ++s.deps.metrics.rejected;
           co_return http::HttpResponse::text(404, "not found\n");
         }

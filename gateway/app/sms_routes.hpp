@@ -44,6 +44,25 @@ struct SmsRouteDeps {
   std::shared_ptr<spdlog::logger> log;
 };
 
+// Where one secret comes from: a 0600 file when `file` is set, else the environment variable
+// `env`. The key names are the configuration's, so errors name what to fix ("route twilio:
+// send_secret_env VENTANILLA_TWILIO_SEND is not set").
+struct SecretSource {
+  std::string_view owner;  // the route's name, or "[ussd]"
+  std::string_view env_key;
+  std::string_view env;
+  std::string_view file_key;
+  std::string file;
+};
+
+// Errors: kNotFound when the variable is unset or the file does not exist (if_secret_missing =
+// "skip" may apply); kInvalidArgument for a file readable by others, empty or unreadable.
+Result<std::string> read_secret(const SecretSource& source);
+
+// Capability secrets are the whole authentication: each must have at least 16 characters.
+Result<void> check_capability_secrets(std::string_view owner,
+                                      const std::vector<std::string>& secrets);
+
 // Secrets of one route: current first, then the previous one during a rotation. Errors name the
 // route and the key ("route twilio: secret_env VENTANILLA_TWILIO_AUTH_TOKEN is not set").
 Result<std::vector<std::string>> resolve_route_secrets(const config::RouteConfig& route);

@@ -11,7 +11,6 @@
 #include "app/sms_routes.hpp"
 #include "carriers/africastalking_ussd.hpp"
 #include "carriers/generic_json.hpp"
-#include "privacy/constant_time.hpp"
 #include "storage/async_write.hpp"
 #include "storage/session_store.hpp"
 
@@ -92,16 +91,10 @@ http::Route make_ussd_route(UssdRouteSpec spec, UssdRouteDeps deps) {
   auto handler = [shared](const http::HttpRequest& request,
                           http::RequestContext& rc) -> net::awaitable<http::HttpResponse> {
     Shared& s = *shared;
-    if (!s.spec.path_secrets.empty()) {
-      const std::string_view path = request.path();
-      const std::string_view secret = path.substr(std::min(path.size(), s.spec.path.size() + 1));
-      bool ok = false;
-      for (const auto& candidate : s.spec.path_secrets)
-        ok = privacy::constant_time_equal(secret, candidate) || ok;
-      if (!ok) {
-        ++s.deps.metrics.forbidden;
-        co_return http::HttpResponse::text(404, "not found\n");
-      }
+    if (!s.spec.path_secrets.empty() &&
+        !capability_secret_matches(request.path(), s.spec.path, s.spec.path_secrets)) {
+      ++s.deps.metrics.forbidden;
+      co_return http::HttpResponse::text(404, "not found\n");
     }
     const carriers::UssdProtocol& protocol = *s.spec.protocol;
     const inbound::UssdRouteSettings& settings = s.spec.settings;
@@ -177,13 +170,14 @@ http::Route make_ussd_route(UssdRouteSpec spec, UssdRouteDeps deps) {
 }
 
 Result<std::vector<std::string>> resolve_ussd_secrets(const config::UssdConfig& ussd) {
-  if (ussd.secret_env.empty() && ussd.secret_file.empty()) return std::vector<std::string>{};
-  config::RouteConfig as_route;
-  as_route.name = "[ussd]";
-  as_route.carrier = "africastalking";  // a capability carrier: at least 16 characters
-  as_route.secret_env = ussd.secret_env;
-  as_route.secret_file = ussd.secret_file;
-  return resolve_route_secrets(as_route);
+  std::vector<std::string> secrets;
+  if (ussd.secret_env.empty() && ussd.secret_file.empty()) return secrets;
+  auto secret =
+      read_secret({"[ussd]", "secret_env", ussd.secret_env, "secret_file", ussd.secret_file});
+  if (!secret) return secret.error();
+  secrets.push_back(std::move(*secret));
+  if (auto ok = check_capability_secrets("[ussd]", secrets); !ok) return ok.error();
+  return secrets;
 }
 
 Result<http::Route> make_africastalking_ussd_route(const config::Config& config,
