@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "support/child_process.hpp"
+#include "support/percent_encoding.hpp"
 #include "support/raw_http.hpp"
 #include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
@@ -117,30 +118,13 @@ std::string run_tool(const std::string& program, std::vector<std::string> args) 
 
 // ---- Twilio's signature, computed here as Twilio computes it ----------------------------------
 
-std::string percent_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-' ||
-        u == '.' || u == '_' || u == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0x0F];
-    }
-  }
-  return out;
-}
-
 using FormFields = std::map<std::string, std::string>;  // sorted by name, as Twilio signs them
 
 std::string form_body(const FormFields& fields) {
   std::string body;
   for (const auto& [k, v] : fields) {
     if (!body.empty()) body += '&';
-    body += percent_encode(k) + "=" + percent_encode(v);
+    body += form_encode(k) + "=" + form_encode(v);
   }
   return body;
 }

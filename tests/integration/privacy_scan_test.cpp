@@ -62,6 +62,7 @@
 #include "carriers/vonage.hpp"
 #include "support/child_process.hpp"
 #include "support/fake_carrier_server.hpp"
+#include "support/percent_encoding.hpp"
 #include "support/raw_http.hpp"
 #include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
@@ -283,22 +284,6 @@ std::string describe(const PlaceScan& p) {
 }
 
 // --- HTTP ---------------------------------------------------------------------------------------
-
-std::string form_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : value) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (std::isalnum(u) != 0 || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    }
-  }
-  return out;
-}
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 

@@ -33,6 +33,7 @@
 #include "carriers/generic_json.hpp"
 #include "carriers/twilio.hpp"
 #include "carriers/vonage.hpp"
+#include "support/percent_encoding.hpp"
 #include "support/raw_http.hpp"
 #include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
@@ -145,23 +146,6 @@ enum class Auth { kValid, kWrong, kMissing };
 // Changes a body before it is signed: cuts it, pads it.
 using BodyEdit = std::function<std::string(std::string)>;
 std::string unchanged(std::string body) { return body; }
-
-// application/x-www-form-urlencoded: everything but the unreserved characters %-escaped.
-std::string form_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : value) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (std::isalnum(u) != 0 || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    }
-  }
-  return out;
-}
 
 std::string form(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string out;

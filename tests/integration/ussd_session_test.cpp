@@ -19,6 +19,7 @@
 
 #include "directory/csv_reader.hpp"
 #include "directory/text_fold.hpp"
+#include "support/percent_encoding.hpp"
 #include "support/raw_http.hpp"
 #include "support/serve_process.hpp"
 #include "support/shipped_data.hpp"
@@ -88,24 +89,6 @@ void expect_one_screen(const std::string& body) {
 }
 
 // --- Form bodies ------------------------------------------------------------------------------
-
-// application/x-www-form-urlencoded value: everything but the unreserved characters %-escaped
-// (so '+' in a phone number arrives as %2B, '*' as %2A).
-std::string form_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : value) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (std::isalnum(u) != 0 || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    }
-  }
-  return out;
-}
 
 std::string ussd_form(std::string_view session, std::string_view phone,
                       std::string_view network_code, std::string_view text) {
