@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "app/app.hpp"
+#include "app/route_support.hpp"
 #include "config/config.hpp"
 #include "storage/backup.hpp"
 #include "storage/database.hpp"
@@ -65,12 +66,6 @@ std::string utc_stamp() {
   std::array<char, 32> text{};
   const std::size_t n = std::strftime(text.data(), text.size(), "%Y%m%dT%H%M%SZ", &tm);
   return std::string(text.data(), n);
-}
-
-std::int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 bool is_backup_name(std::string_view name) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/app.hpp"
+#include "app/route_support.hpp"
 #include "config/config.hpp"
 #include "privacy/pseudonymizer.hpp"
 #include "storage/database.hpp"
@@ -52,12 +53,6 @@ std::optional<std::string> option(const CommandLine& cl, const std::string& name
   const auto it = cl.options.find(name);
   if (it == cl.options.end()) return std::nullopt;
   return it->second;
-}
-
-std::int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // "2026-11-29T08:05:03Z" (seconds are enough for people reading a queue).
