@@ -19,6 +19,7 @@
 #include <optional>
 #include <thread>
 
+#include "app/admin_commands.hpp"
 #include "app/content_commands.hpp"
 #include "app/content_snapshots.hpp"
 #include "app/data_commands.hpp"
@@ -623,6 +624,8 @@ int run(const CommandLine& cl) {
   if (cl.verb == "backup") return run_backup(cl);
   if (cl.verb == "restore") return run_restore(cl);
   if (cl.verb == "purge") return run_purge(cl);
+  if (cl.verb == "token") return run_token(cl);
+  if (cl.verb == "audit") return run_audit(cl);
   std::fputs(usage("").c_str(), stderr);
   return kExitUsage;
 }

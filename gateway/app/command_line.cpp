@@ -105,6 +105,22 @@ const std::vector<VerbSpec>& verbs() {
        "serve does on its timer; safe while it runs), then truncate the WAL. Prints the rows "
        "deleted per table.",
        {}},
+      {"token",
+       "(create --name NAME --role ROLE [--expires-days D] | list | revoke ID) [--json]",
+       "Admin API tokens. create prints a new token once (vta_…; only its SHA-256 is kept); "
+       "roles: viewer, editor, publisher, admin. list never shows tokens. Each change is "
+       "recorded in the audit log.",
+       {{"--name", true, "create: what the token is for, e.g. \"weblate sync\""},
+        {"--role", true, "create: viewer, editor, publisher or admin"},
+        {"--expires-days", true, "create: expire after D days (default: never)"},
+        {"--json", false, "print JSON"}}},
+      {"audit",
+       "verify [--json]",
+       "Walk the admin audit log's hash chain: exit 0 when every row holds, 1 naming the first "
+       "row that was changed, inserted or removed. Keep the printed head hash: a chain cut off "
+       "at the end can only be told by comparing it.",
+       {{"--json", false,
+         "print one JSON object {ok, rows, head_sha256[, first_bad_seq, problem]}"}}},
   };
   return kVerbs;
 }

@@ -33,6 +33,17 @@ std::vector<StoredMenuFile> load_menu_files(Database& db, std::int64_t version) 
   return files;
 }
 
+std::vector<MenuVersionRow> list_menu_versions(Database& db) {
+  auto stmt = db.cached(
+      "SELECT version, created_ms, origin, status FROM menu_versions ORDER BY version DESC");
+  std::vector<MenuVersionRow> rows;
+  while (stmt->step()) {
+    rows.push_back({stmt->column_int64(0), stmt->column_int64(1),
+                    std::string(stmt->column_text_view(2)), std::string(stmt->column_text_view(3))});
+  }
+  return rows;
+}
+
 MenuPublishReport publish_menu_files(Database& db, std::vector<StoredMenuFile> files,
                                      std::string_view origin, std::int64_t now_ms) {
   std::sort(files.begin(), files.end(),

@@ -29,6 +29,16 @@ std::int64_t published_menu_version(Database& db);
 // The files of `version`, by path; empty when the version does not exist.
 std::vector<StoredMenuFile> load_menu_files(Database& db, std::int64_t version);
 
+struct MenuVersionRow {
+  std::int64_t version = 0;
+  std::int64_t created_ms = 0;
+  std::string origin;  // "import", "seed", "console"
+  std::string status;  // "draft", "published", "archived"
+};
+
+// Every version, newest first.
+std::vector<MenuVersionRow> list_menu_versions(Database& db);
+
 struct MenuPublishReport {
   std::int64_t version_before = 0;
   std::int64_t version_after = 0;

@@ -1,0 +1,208 @@
+#include "app/admin_commands.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cstdio>
+#include <string>
+#include <variant>
+
+#include "admin/role.hpp"
+#include "admin/token_service.hpp"
+#include "app/app.hpp"
+#include "app/route_support.hpp"
+#include "storage/audit_store.hpp"
+#include "storage/migrations.hpp"
+#include "storage/sqlite_error.hpp"
+
+namespace ventanilla::app {
+
+namespace {
+
+constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+
+int usage_error(std::string_view verb, const std::string& message) {
+  std::fprintf(stderr, "ventanilla %.*s: %s\n\n%s", static_cast<int>(verb.size()), verb.data(),
+               message.c_str(), usage(verb).c_str());
+  return kExitUsage;
+}
+
+int failure(std::string_view verb, const std::string& message) {
+  std::fprintf(stderr, "ventanilla %.*s: %s\n", static_cast<int>(verb.size()), verb.data(),
+               message.c_str());
+  return kExitFailure;
+}
+
+// "cli:alice": who ran the verb, as the audit log records it.
+std::string cli_actor() {
+  const passwd* pw = ::getpwuid(::geteuid());
+  return "cli:" + (pw != nullptr ? std::string(pw->pw_name) : std::to_string(::geteuid()));
+}
+
+std::optional<std::int64_t> parse_positive(const std::string& text, std::int64_t max) {
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > max) return {};
+  return n;
+}
+
+// The database, opened and migrated for writing; or the exit code.
+std::variant<storage::Database, int> open_database(std::string_view verb, const CommandLine& cl) {
+  auto cfg = load_configuration(cl);
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", cfg.error().message().c_str());
+    return kExitUsage;
+  }
+  auto db = storage::Database::open(cfg->storage.path, open_options(cfg->storage));
+  if (!db) return failure(verb, db.error().message());
+  if (auto migrated = storage::apply_migrations(*db, storage::embedded_migrations()); !migrated) {
+    return failure(verb, migrated.error().message());
+  }
+  return std::move(*db);
+}
+
+storage::AuditEntry cli_audit() {
+  storage::AuditEntry e;
+  e.at_ms = epoch_ms();
+  e.actor = cli_actor();
+  e.role = "admin";  // whoever can run the binary on the database file has every power
+  e.request_id = "cli";
+  return e;
+}
+
+int token_create(const CommandLine& cl, storage::Database& db) {
+  constexpr std::string_view kVerb = "token";
+  const auto name = cl.options.find("--name");
+  const auto role_name = cl.options.find("--role");
+  if (name == cl.options.end() || name->second.empty())
+    return usage_error(kVerb, "--name is required");
+  if (name->second.size() > 80) return usage_error(kVerb, "--name: over 80 characters");
+  if (role_name == cl.options.end()) return usage_error(kVerb, "--role is required");
+  if (!admin::parse_role(role_name->second)) {
+    return usage_error(kVerb, "--role: must be viewer, editor, publisher or admin, got '" +
+                                  role_name->second + "'");
+  }
+  std::optional<std::int64_t> expires;
+  const std::int64_t now = epoch_ms();
+  if (const auto d = cl.options.find("--expires-days"); d != cl.options.end()) {
+    const auto days = parse_positive(d->second, 3650);
+    if (!days) return usage_error(kVerb, "--expires-days: a whole number from 1 to 3650");
+    expires = now + *days * kDayMs;
+  }
+  const auto created = admin::create_token(db, name->second, *admin::parse_role(role_name->second),
+                                           expires, cli_audit());
+  if (cl.has("--json")) {
+    auto o = admin::token_json(created.row, now);
+    o["token"] = created.token;
+    std::printf("%s\n", boost::json::serialize(o).c_str());
+  } else {
+    std::printf("%s\n", created.token.c_str());
+    std::fprintf(stderr,
+                 "token %lld (%s, role %s) made; it is shown only now: keep it in a password "
+                 "manager\n",
+                 static_cast<long long>(created.row.id), name->second.c_str(),
+                 role_name->second.c_str());
+  }
+  return kExitOk;
+}
+
+int token_list(const CommandLine& cl, storage::Database& db) {
+  const auto rows = storage::list_api_tokens(db);
+  const std::int64_t now = epoch_ms();
+  if (cl.has("--json")) {
+    boost::json::array items;
+    for (const auto& t : rows) items.push_back(admin::token_json(t, now));
+    std::printf("%s\n", boost::json::serialize(items).c_str());
+    return kExitOk;
+  }
+  std::printf("%-5s %-10s %-10s %-8s %s\n", "id", "hint", "role", "state", "name");
+  for (const auto& t : rows) {
+    const char* state = t.revoked_ms ? "revoked" : (t.active(now) ? "active" : "expired");
+    std::printf("%-5lld %-10s %-10s %-8s %s\n", static_cast<long long>(t.id), t.hint.c_str(),
+                t.role.c_str(), state, t.name.c_str());
+  }
+  return kExitOk;
+}
+
+int token_revoke(const CommandLine& cl, storage::Database& db) {
+  constexpr std::string_view kVerb = "token";
+  if (cl.positionals.size() != 2) return usage_error(kVerb, "revoke takes one token ID");
+  const auto id = parse_positive(cl.positionals[1], INT64_MAX);
+  if (!id) return usage_error(kVerb, "revoke: ID must be a token id from `token list`");
+  switch (admin::revoke_token(db, *id, cli_audit()).outcome) {
+    case admin::RevokeOutcome::kNotFound:
+      return failure(kVerb, "no token " + cl.positionals[1]);
+    case admin::RevokeOutcome::kAlreadyRevoked:
+      return failure(kVerb, "token " + cl.positionals[1] + " is already revoked");
+    case admin::RevokeOutcome::kRevoked:
+      break;
+  }
+  std::printf("token %lld revoked\n", static_cast<long long>(*id));
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_token(const CommandLine& cl) {
+  constexpr std::string_view kVerb = "token";
+  const std::string action = cl.positionals.empty() ? "" : cl.positionals.front();
+  if (action != "create" && action != "list" && action != "revoke") {
+    return usage_error(kVerb, action.empty() ? "expected create, list or revoke"
+                                             : "unknown action '" + action + "'");
+  }
+  if (action != "revoke" && cl.positionals.size() != 1) {
+    return usage_error(kVerb, action + " takes no further arguments");
+  }
+  auto opened = open_database(kVerb, cl);
+  if (auto* code = std::get_if<int>(&opened)) return *code;
+  auto& db = std::get<storage::Database>(opened);
+  try {
+    if (action == "create") return token_create(cl, db);
+    if (action == "list") return token_list(cl, db);
+    return token_revoke(cl, db);
+  } catch (const storage::SqliteError& e) {
+    return failure(kVerb, e.what());
+  }
+}
+
+int run_audit(const CommandLine& cl) {
+  constexpr std::string_view kVerb = "audit";
+  if (cl.positionals.size() != 1 || cl.positionals.front() != "verify") {
+    return usage_error(kVerb, "expected: audit verify");
+  }
+  auto opened = open_database(kVerb, cl);
+  if (auto* code = std::get_if<int>(&opened)) return *code;
+  auto& db = std::get<storage::Database>(opened);
+  storage::AuditChainReport report;
+  try {
+    report = storage::verify_audit_chain(db);
+  } catch (const storage::SqliteError& e) {
+    return failure(kVerb, e.what());
+  }
+  if (cl.has("--json")) {
+    boost::json::object o;
+    o["ok"] = report.ok();
+    o["rows"] = report.rows;
+    o["head_sha256"] = report.head_sha256;
+    if (report.first_bad_seq) {
+      o["first_bad_seq"] = *report.first_bad_seq;
+      o["problem"] = report.problem;
+    }
+    std::printf("%s\n", boost::json::serialize(o).c_str());
+  } else if (report.ok()) {
+    std::printf("audit log ok: %lld rows, head %s\n", static_cast<long long>(report.rows),
+                report.head_sha256.c_str());
+  }
+  if (!report.ok()) {
+    std::fprintf(stderr, "ventanilla audit: row %lld: %s (%lld rows before it hold)\n",
+                 static_cast<long long>(*report.first_bad_seq), report.problem.c_str(),
+                 static_cast<long long>(report.rows));
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace ventanilla::app
