@@ -15,7 +15,7 @@ PACKAGES=(
   # OpenSSL (HMAC-SHA256 pseudonyms), toml++ (config/ventanilla.toml), utf8proc (Unicode
   # normalisation and case folding for directory search).
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libspdlog-dev libfmt-dev libssl-dev libtomlplusplus-dev libutf8proc-dev
+  libsqlite3-dev libspdlog-dev libfmt-dev libssl-dev libtomlplusplus-dev libutf8proc-dev libargon2-dev
   # Tests: GoogleTest/GoogleMock; sqlite3 CLI to inspect databases left by the crash tests.
   libgtest-dev libgmock-dev sqlite3
   # Benchmarks (tests/bench/): load generator, curl to wait for /healthz, GNU time for the

@@ -31,6 +31,18 @@ CREATE TABLE staff (
   last_login_ms    INTEGER
 ) STRICT;
 
+-- Console sessions: the cookie holds 256 random bits; only their SHA-256 is kept, with the
+-- session's CSRF token (sent back in X-CSRF-Token on every change) and its expiry.
+CREATE TABLE console_sessions (
+  id_sha256    TEXT PRIMARY KEY,
+  staff_id     INTEGER NOT NULL REFERENCES staff(id),
+  csrf_token   TEXT NOT NULL,
+  created_ms   INTEGER NOT NULL,
+  expires_ms   INTEGER NOT NULL,               -- sliding: moved on use, never past created + 12 h
+  last_seen_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX console_sessions_by_staff ON console_sessions(staff_id);
+
 -- Append-only, hash-chained: row_sha256 = SHA-256 over this row's fields and the previous row's
 -- row_sha256 (storage/audit_store.cpp gives the exact encoding), so editing, deleting or
 -- reordering any row breaks the chain from there on; `ventanilla audit verify` walks it. The

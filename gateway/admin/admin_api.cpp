@@ -6,12 +6,11 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
-#include "admin/api_token.hpp"
+#include "admin/authentication.hpp"
 #include "admin/route_groups.hpp"
 #include "carriers/form_body.hpp"
 #include "carriers/json_body.hpp"
 #include "common/error.hpp"
-#include "storage/api_token_store.hpp"
 #include "storage/sqlite_error.hpp"
 
 namespace ventanilla::admin {
@@ -51,40 +50,6 @@ bool match_pattern(std::string_view pattern, std::string_view path,
   }
   params = std::move(found);
   return true;
-}
-
-http::HttpResponse unauthorized(std::string_view detail) {
-  auto reply = json_error(401, "unauthorized", "Authorization", detail);
-  reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ventanilla-admin\"");
-  return reply;
-}
-
-// A bearer token from the Authorization header, or the 401 to send.
-struct Authentication {
-  std::optional<Principal> principal;
-  http::HttpResponse refusal;
-};
-
-Authentication authenticate(const http::HttpRequest& request, storage::Database& db,
-                            std::int64_t now_ms) {
-  const auto header = request.header("Authorization");
-  if (!header) return {std::nullopt, unauthorized("missing")};
-  constexpr std::string_view kScheme = "Bearer ";
-  if (header->size() < kScheme.size() ||
-      !http::iequals(header->substr(0, kScheme.size()), kScheme)) {
-    return {std::nullopt, unauthorized("not a Bearer token")};
-  }
-  const std::string_view token = header->substr(kScheme.size());
-  if (!is_api_token_shape(token)) return {std::nullopt, unauthorized("not a Ventanilla token")};
-  const auto row = storage::find_api_token(db, api_token_sha256(token));
-  if (!row) return {std::nullopt, unauthorized("unknown token")};
-  if (row->revoked_ms) return {std::nullopt, unauthorized("token revoked")};
-  if (!row->active(now_ms)) return {std::nullopt, unauthorized("token expired")};
-  const auto role = parse_role(row->role);
-  if (!role) return {std::nullopt, unauthorized("token has no valid role")};
-  storage::touch_api_token(db, row->id, now_ms);
-  return {Principal{"token:" + std::to_string(row->id) + " (" + row->name + ")", *role, row->id},
-          {}};
 }
 
 }  // namespace
@@ -152,6 +117,7 @@ std::optional<std::int64_t> id_param(const std::string& segment) {
 
 AdminApi::AdminApi(std::shared_ptr<spdlog::logger> log) : log_(std::move(log)) {
   add_session_routes(routes_);
+  add_user_routes(routes_);
   add_token_routes(routes_);
   add_audit_routes(routes_);
   add_content_routes(routes_);
@@ -181,19 +147,27 @@ http::HttpResponse AdminApi::handle(const http::HttpRequest& request, std::strin
     return reply;
   }
   try {
-    // Authentication reads (and may touch) the token table: same failure handling as handlers.
-    auto auth = authenticate(request, db, now_ms);
-    if (!auth.principal) {
-      log_->info("req={} admin {} refused: {}", request_id, route->pattern, auth.refusal.status);
-      return std::move(auth.refusal);
+    // Public routes (logging in) take no credentials; the principal stays empty.
+    Principal anonymous;
+    std::optional<Principal> principal;
+    if (route->role) {
+      // Authentication reads (and may touch) the credential tables: same failure handling as
+      // handlers.
+      auto auth = authenticate(request, db, now_ms);
+      if (!auth.principal) {
+        log_->info("req={} admin {} refused: {}", request_id, route->pattern, auth.refusal.status);
+        return std::move(auth.refusal);
+      }
+      if (!grants(auth.principal->role, *route->role)) {
+        log_->info("req={} admin {} refused: {} holds role {}", request_id, route->pattern,
+                   auth.principal->actor, to_string(auth.principal->role));
+        return json_error(403, "forbidden", "role",
+                          "needs role " + std::string(to_string(*route->role)) + " or higher");
+      }
+      principal = std::move(auth.principal);
     }
-    if (!grants(auth.principal->role, route->role)) {
-      log_->info("req={} admin {} refused: {} holds role {}", request_id, route->pattern,
-                 auth.principal->actor, to_string(auth.principal->role));
-      return json_error(403, "forbidden", "role",
-                        "needs role " + std::string(to_string(route->role)) + " or higher");
-    }
-    AdminCall call{request, request_id, std::move(params), *auth.principal, now_ms, db};
+    AdminCall call{request, request_id, std::move(params), principal ? *principal : anonymous,
+                   now_ms,  db};
     return route->handler(call);
   } catch (const storage::SqliteError& e) {
     if (e.is_transient()) {

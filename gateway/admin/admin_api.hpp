@@ -8,8 +8,12 @@
 //
 // Replies are JSON. Errors: {"error": "<kind>", "field": "<where>", "detail": "<what>"} with
 // 400 (bad input, naming the field), 401 (no or bad credentials; WWW-Authenticate: Bearer),
-// 403 (role too low; names the role needed), 404, 405 (+ Allow), 409, 412, 503 (storage busy,
-// retryable). Nothing a client sent is echoed back except field names.
+// 403 (role too low, names the role needed; or a console change without its CSRF proof), 404,
+// 405 (+ Allow), 409, 412, 429 (+ Retry-After: login throttled), 503 (storage busy, retryable).
+// Nothing a client sent is echoed back except field names.
+//
+// Credentials (authentication.hpp): an API token (Authorization: Bearer vta_...) or a console
+// session cookie; changes made with a cookie also need the CSRF checks.
 
 #include <cstdint>
 #include <functional>
@@ -31,9 +35,12 @@ namespace ventanilla::admin {
 
 // Who is calling, as the audit log names them.
 struct Principal {
-  std::string actor;  // "token:7 (ops laptop)"
+  std::string actor;  // "token:7 (ops laptop)", "staff:ana"
   Role role = Role::kViewer;
   std::optional<std::int64_t> token_id;
+  std::optional<std::int64_t> staff_id;
+  std::string session_sha256;  // console sessions only
+  std::string csrf_token;      // console sessions only
 };
 
 struct AdminCall {
@@ -50,7 +57,9 @@ using AdminHandler = std::function<http::HttpResponse(AdminCall&)>;
 struct AdminRoute {
   http::Method method;
   std::string pattern;  // "/admin/api/tokens/{id}": {…} matches one non-empty segment
-  Role role;            // the least role allowed
+  // The least role allowed. nullopt: no credentials needed — only logging in; the route-table
+  // test lists the public routes, so a route that forgets its role fails it.
+  std::optional<Role> role;
   std::string summary;  // one line for the API listing and the console
   AdminHandler handler;
 };

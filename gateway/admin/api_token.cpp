@@ -41,13 +41,17 @@ std::string base64url(const unsigned char* bytes, std::size_t size) {
 
 }  // namespace
 
-NewApiToken generate_api_token() {
+std::string random_secret() {
   std::array<unsigned char, 32> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw std::runtime_error("RAND_bytes failed: no token made");
+    throw std::runtime_error("RAND_bytes failed: no secret made");
   }
+  return base64url(bytes.data(), bytes.size());
+}
+
+NewApiToken generate_api_token() {
   NewApiToken t;
-  t.token = std::string(kTokenPrefix) + base64url(bytes.data(), bytes.size());
+  t.token = std::string(kTokenPrefix) + random_secret();
   t.sha256 = api_token_sha256(t.token);
   t.hint = t.token.substr(0, 8);
   return t;

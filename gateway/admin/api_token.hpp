@@ -17,6 +17,10 @@ struct NewApiToken {
   std::string hint;    // "vta_AbCd": the first 8 characters, for listings and the audit log
 };
 
+// 256 random bits from OpenSSL's CSPRNG as 43 base64url characters: tokens, session cookies and
+// CSRF tokens. Throws std::runtime_error if it has no entropy.
+std::string random_secret();
+
 // Draws 32 bytes from OpenSSL's CSPRNG. Throws std::runtime_error if it has no entropy.
 NewApiToken generate_api_token();
 

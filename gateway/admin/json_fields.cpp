@@ -126,6 +126,16 @@ std::optional<std::int64_t> JsonFields::integer(std::string_view name, std::int6
   return n;
 }
 
+std::optional<bool> JsonFields::boolean(std::string_view name, bool required) {
+  const auto* value = find(name, required);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_bool()) {
+    fail(name, "must be true or false");
+    return std::nullopt;
+  }
+  return value->get_bool();
+}
+
 std::optional<Error> JsonFields::finish() const {
   if (error_) return error_;
   for (const auto& member : object_) {

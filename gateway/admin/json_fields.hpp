@@ -32,6 +32,8 @@ class JsonFields {
   std::optional<std::int64_t> integer(std::string_view name, std::int64_t min, std::int64_t max,
                                       bool required = true);
 
+  std::optional<bool> boolean(std::string_view name, bool required = true);
+
   // After reading every field: the first error met, else an error naming the first unknown field.
   std::optional<Error> finish() const;
 

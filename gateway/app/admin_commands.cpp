@@ -1,6 +1,7 @@
 #include "app/admin_commands.hpp"
 
 #include <pwd.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <boost/json/object.hpp>
@@ -11,6 +12,7 @@
 #include <variant>
 
 #include "admin/role.hpp"
+#include "admin/staff_service.hpp"
 #include "admin/token_service.hpp"
 #include "app/app.hpp"
 #include "app/route_support.hpp"
@@ -144,7 +146,96 @@ int token_revoke(const CommandLine& cl, storage::Database& db) {
   return kExitOk;
 }
 
+// One line from stdin, without its newline; echo off and a prompt when stdin is a terminal.
+std::optional<std::string> read_password(const std::string& prompt) {
+  termios saved{};
+  const bool tty = ::isatty(STDIN_FILENO) == 1 && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (tty) {
+    std::fprintf(stderr, "%s", prompt.c_str());
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  int c = 0;
+  while ((c = std::getchar()) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::fprintf(stderr, "\n");
+  }
+  if (c == EOF && line.empty()) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+int user_command(const CommandLine& cl, storage::Database& db) {
+  constexpr std::string_view kVerb = "user";
+  const std::string& action = cl.positionals.front();
+  if (action == "list") {
+    std::printf("%-24s %-10s %-9s %s\n", "username", "role", "state", "last login (ms)");
+    for (const auto& s : storage::list_staff(db)) {
+      std::printf("%-24s %-10s %-9s %s\n", s.username.c_str(), s.role.c_str(),
+                  s.disabled_ms ? "disabled" : "enabled",
+                  s.last_login_ms ? std::to_string(*s.last_login_ms).c_str() : "never");
+    }
+    return kExitOk;
+  }
+  if (cl.positionals.size() != 2) return usage_error(kVerb, action + " takes one USERNAME");
+  const std::string& username = cl.positionals[1];
+  auto report = [&](const Result<storage::StaffRow>& r, const char* done) {
+    if (!r) {
+      const int code = r.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+      std::fprintf(stderr, "ventanilla user: %s\n", r.error().message().c_str());
+      return code;
+    }
+    std::printf("%s %s (role %s)\n", done, r->username.c_str(), r->role.c_str());
+    return kExitOk;
+  };
+  if (action == "add") {
+    const auto role_name = cl.options.find("--role");
+    if (role_name == cl.options.end()) return usage_error(kVerb, "--role is required");
+    const auto role = admin::parse_role(role_name->second);
+    if (!role) {
+      return usage_error(kVerb, "--role: must be viewer, editor, publisher or admin, got '" +
+                                    role_name->second + "'");
+    }
+    const auto password = read_password("password for " + username + ": ");
+    if (!password) return usage_error(kVerb, "no password on standard input");
+    return report(admin::create_staff(db, username, *password, *role, cli_audit()), "added");
+  }
+  admin::StaffChange change;
+  if (action == "passwd") {
+    change.password = read_password("new password for " + username + ": ");
+    if (!change.password) return usage_error(kVerb, "no password on standard input");
+  } else if (action == "disable" || action == "enable") {
+    change.disabled = action == "disable";
+  } else if (action == "role") {
+    const auto role_name = cl.options.find("--role");
+    const auto role =
+        role_name == cl.options.end() ? std::nullopt : admin::parse_role(role_name->second);
+    if (!role) return usage_error(kVerb, "role needs --role viewer|editor|publisher|admin");
+    change.role = role;
+  } else {
+    return usage_error(kVerb, "unknown action '" + action + "'");
+  }
+  return report(admin::change_staff(db, username, change, cli_audit()), "changed");
+}
+
 }  // namespace
+
+int run_user(const CommandLine& cl) {
+  constexpr std::string_view kVerb = "user";
+  if (cl.positionals.empty()) {
+    return usage_error(kVerb, "expected add, list, passwd, role, disable or enable");
+  }
+  auto opened = open_database(kVerb, cl);
+  if (auto* code = std::get_if<int>(&opened)) return *code;
+  try {
+    return user_command(cl, std::get<storage::Database>(opened));
+  } catch (const storage::SqliteError& e) {
+    return failure(kVerb, e.what());
+  }
+}
 
 int run_token(const CommandLine& cl) {
   constexpr std::string_view kVerb = "token";

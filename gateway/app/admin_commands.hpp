@@ -6,6 +6,9 @@
 //                prints the token once; exit 0, 1 storage failure, 2 bad usage
 //   token list [--json]       every token, never the token itself
 //   token revoke ID           exit 1 when there is no such active token
+//   user add NAME --role ROLE   console account; the password is read from standard input
+//                                (prompted without echo on a terminal), 12+ characters
+//   user list | passwd NAME | role NAME --role ROLE | disable NAME | enable NAME
 //   audit verify [--json]     exit 0 when the chain holds, 1 when a row was tampered with
 //                             (names the first bad row and why) or storage failed
 
@@ -14,6 +17,7 @@
 namespace ventanilla::app {
 
 int run_token(const CommandLine& cl);
+int run_user(const CommandLine& cl);
 int run_audit(const CommandLine& cl);
 
 }  // namespace ventanilla::app

@@ -625,6 +625,7 @@ int run(const CommandLine& cl) {
   if (cl.verb == "restore") return run_restore(cl);
   if (cl.verb == "purge") return run_purge(cl);
   if (cl.verb == "token") return run_token(cl);
+  if (cl.verb == "user") return run_user(cl);
   if (cl.verb == "audit") return run_audit(cl);
   std::fputs(usage("").c_str(), stderr);
   return kExitUsage;

@@ -114,6 +114,14 @@ const std::vector<VerbSpec>& verbs() {
         {"--role", true, "create: viewer, editor, publisher or admin"},
         {"--expires-days", true, "create: expire after D days (default: never)"},
         {"--json", false, "print JSON"}}},
+      {"user",
+       "(add NAME --role ROLE | list | passwd NAME | role NAME --role ROLE | disable NAME | "
+       "enable NAME)",
+       "Console accounts. add and passwd read the password (12+ characters) from standard "
+       "input, without echo on a terminal; it is stored as Argon2id. A change of password or "
+       "role ends the account's sessions; disabling ends them too. The last enabled admin cannot "
+       "be demoted or disabled. Each change is recorded in the audit log.",
+       {{"--role", true, "add, role: viewer, editor, publisher or admin"}}},
       {"audit",
        "verify [--json]",
        "Walk the admin audit log's hash chain: exit 0 when every row holds, 1 naming the first "

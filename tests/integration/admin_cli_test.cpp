@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/child_process.hpp"
 #include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -19,6 +20,27 @@ class AdminCli : public ::testing::Test {
   RunResult run(std::vector<std::string> args) {
     args.insert(args.end(), {"--db", db_});
     return run_ventanilla(args);
+  }
+
+  // The binary with `input` on its standard input (a pipe, as a provisioning script gives it).
+  RunResult run_with_input(const std::string& input, std::vector<std::string> args) {
+    SpawnOptions spawn;
+    // sh -c SCRIPT $0 $1 ARGS...: $0 is the binary, $1 the input, the rest the verb's arguments.
+    spawn.args = {"-c", "input=$1; shift; printf '%s\\n' \"$input\" | \"$0\" \"$@\"",
+                  VENTANILLA_BINARY, input};
+    spawn.args.insert(spawn.args.end(), args.begin(), args.end());
+    spawn.args.insert(spawn.args.end(), {"--db", db_});
+    spawn.capture_stdout = true;
+    spawn.capture_stderr = true;
+    auto child = ChildProcess::spawn("/bin/sh", spawn);
+    RunResult r;
+    for (const auto& l : child.out().read_lines_until_eof(std::chrono::seconds(20)))
+      r.out += l + "\n";
+    for (const auto& l : child.err().read_lines_until_eof(std::chrono::seconds(2)))
+      r.err += l + "\n";
+    auto status = child.wait_for(std::chrono::seconds(20));
+    r.status = status ? *status : child.kill_and_wait();
+    return r;
   }
 
   // Runs `statement` on its own connection, as someone with the file would; "" or SQLite's error.
@@ -70,6 +92,31 @@ TEST_F(AdminCli, TokensAreMadeListedRevokedAndEveryChangeIsAudited) {
   EXPECT_EQ(report.at("rows").as_int64(), 3);  // two creates, one revoke
 }
 
+TEST_F(AdminCli, ConsoleAccountsTakeTheirPasswordFromStandardInput) {
+  const auto added =
+      run_with_input("a very good password", {"user", "add", "ana", "--role", "admin"});
+  ASSERT_TRUE(added.status.success()) << added.err;
+  EXPECT_EQ(added.out, "added ana (role admin)\n");
+  const auto weak = run_with_input("short", {"user", "add", "bob", "--role", "editor"});
+  EXPECT_EQ(weak.status.code, 2);
+  EXPECT_NE(weak.err.find("password: must have at least 12 characters"), std::string::npos);
+  const auto taken =
+      run_with_input("another good password", {"user", "add", "ana", "--role", "viewer"});
+  EXPECT_EQ(taken.status.code, 1);
+  EXPECT_NE(taken.err.find("username: already taken"), std::string::npos);
+  const auto last = run({"user", "disable", "ana"});
+  EXPECT_EQ(last.status.code, 1);
+  EXPECT_NE(last.err.find("would leave no enabled admin"), std::string::npos);
+  ASSERT_TRUE(run_with_input("yet another password", {"user", "passwd", "ana"}).status.success());
+
+  const auto listed = run({"user", "list"});
+  ASSERT_TRUE(listed.status.success());
+  EXPECT_NE(listed.out.find("ana"), std::string::npos);
+  EXPECT_EQ(listed.out.find("argon2"), std::string::npos);
+  const auto verified = run({"audit", "verify", "--json"});
+  EXPECT_EQ(boost::json::parse(verified.out).at("rows").as_int64(), 2);  // add, passwd
+}
+
 TEST_F(AdminCli, BadUsageExitsTwoNamingTheProblem) {
   struct Case {
     std::vector<std::string> args;
@@ -85,6 +132,9 @@ TEST_F(AdminCli, BadUsageExitsTwoNamingTheProblem) {
        "--expires-days"},
       {{"token", "revoke", "abc"}, "revoke: ID must be"},
       {{"audit"}, "expected: audit verify"},
+      {{"user"}, "expected add, list"},
+      {{"user", "add", "x"}, "--role is required"},
+      {{"user", "role", "x"}, "role needs --role"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.args.size() > 1 ? c.args[1] : c.args[0]);

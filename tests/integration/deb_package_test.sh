@@ -81,7 +81,7 @@ maintainer=$(field Maintainer)
 # libc6 and libsqlite3-0 come only from dpkg-shlibdeps reading the binary; adduser and procps
 # are listed by hand for the maintainer scripts and ExecReload.
 depends=$(field Depends)
-for dep in libc6 libsqlite3-0 libssl3 adduser procps; do
+for dep in libc6 libsqlite3-0 libssl3 libargon2-1 adduser procps; do
   [[ ", $depends," =~ ,\ ${dep}[\ ,] ]] || problem "control field Depends lacks $dep: '$depends'"
 done
 description=$(field Description)
