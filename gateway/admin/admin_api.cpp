@@ -115,7 +115,8 @@ std::optional<std::int64_t> id_param(const std::string& segment) {
   return id;
 }
 
-AdminApi::AdminApi(std::shared_ptr<spdlog::logger> log) : log_(std::move(log)) {
+AdminApi::AdminApi(std::shared_ptr<spdlog::logger> log, AdminServices services)
+    : log_(std::move(log)), services_(std::move(services)) {
   add_session_routes(routes_);
   add_user_routes(routes_);
   add_token_routes(routes_);
@@ -167,7 +168,7 @@ http::HttpResponse AdminApi::handle(const http::HttpRequest& request, std::strin
       principal = std::move(auth.principal);
     }
     AdminCall call{request, request_id, std::move(params), principal ? *principal : anonymous,
-                   now_ms,  db};
+                   now_ms,  db,         services_};
     return route->handler(call);
   } catch (const storage::SqliteError& e) {
     if (e.is_transient()) {

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "admin/content_service.hpp"
 #include "admin/role.hpp"
 #include "http/http_message.hpp"
 #include "storage/database.hpp"
@@ -43,6 +44,12 @@ struct Principal {
   std::string csrf_token;      // console sessions only
 };
 
+// What routes need from the running server beyond the database.
+struct AdminServices {
+  ContentCheck check_content;      // unset: content cannot be checked, so not published
+  ContentChanged content_changed;  // unset: the server picks changes up at its next poll
+};
+
 struct AdminCall {
   const http::HttpRequest& request;
   std::string_view request_id;
@@ -50,6 +57,7 @@ struct AdminCall {
   const Principal& principal;
   std::int64_t now_ms;
   storage::Database& db;
+  const AdminServices& services;
 };
 
 using AdminHandler = std::function<http::HttpResponse(AdminCall&)>;
@@ -66,7 +74,7 @@ struct AdminRoute {
 
 class AdminApi {
  public:
-  explicit AdminApi(std::shared_ptr<spdlog::logger> log);
+  explicit AdminApi(std::shared_ptr<spdlog::logger> log, AdminServices services = {});
 
   const std::vector<AdminRoute>& routes() const noexcept { return routes_; }
 
@@ -77,6 +85,7 @@ class AdminApi {
 
  private:
   std::shared_ptr<spdlog::logger> log_;
+  AdminServices services_;
   std::vector<AdminRoute> routes_;
 };
 

@@ -341,6 +341,7 @@ Rendered render(const Context& ctx, const State& state, std::string_view hint) {
   r.screen.page = page.page;
   r.screen.page_count = page.page_count;
   r.screen.shortened = page.shortened;
+  r.screen.longest_cut = page.longest_cut;
   r.items = std::move(content.items);
   return r;
 }

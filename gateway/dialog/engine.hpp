@@ -42,7 +42,8 @@ struct Screen {
   bool end = false;       // close the session after this screen
   std::size_t page = 0;
   std::size_t page_count = 1;
-  bool shortened = false;  // a line was cut to fit
+  bool shortened = false;      // a line was cut to fit
+  text::TextCost longest_cut;  // that line before cutting (check reports its length)
 };
 
 struct Effect {

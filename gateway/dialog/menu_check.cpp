@@ -159,8 +159,12 @@ class Checker {
     }
     if (screen.shortened) {
       add(cut_is_error, file, line, l, node,
-          fmt::format("{}: a line had to be cut to fit {} {} units (route {})", what, cap,
-                      encoding_name(screen.encoding), route.name));
+          fmt::format("{}: a line of {} {} units had to be cut to fit the screen's limit of {} "
+                      "(route {})",
+                      what,
+                      screen.encoding == text::Encoding::kGsm7 ? screen.longest_cut.gsm7_septets
+                                                               : screen.longest_cut.ucs2_units,
+                      encoding_name(screen.encoding), cap, route.name));
     }
   }
 

@@ -76,7 +76,8 @@ Footer footer(const ScreenContent& c, bool previous, bool next) {
 struct PageSpan {
   std::size_t first = 0;
   std::size_t last = 0;
-  std::string shortened;  // replaces units[first] when not empty
+  std::string shortened;    // replaces units[first] when not empty
+  TextCost shortened_from;  // the cost of units[first] before it was shortened
   bool more = false;
 };
 
@@ -109,6 +110,7 @@ PageSpan pack(const std::vector<Unit>& units, std::size_t start, bool previous,
     if (!header.empty()) reserved += kSeparator;
     if (!f.text.empty()) reserved += kSeparator + f.cost;
     span.shortened = text::truncate_to_fit(units[start].text, reserved, limit);
+    span.shortened_from = text::text_cost(units[start].text);
     u = start + 1;
   }
   span.last = u;
@@ -132,6 +134,7 @@ PageLayout layout_page(const ScreenContent& c, std::size_t wanted, const ScreenL
     reserve.gsm7_septets += 12;
     reserve.ucs2_units += 12;
     if (!title.empty() && !fits(title_cost + reserve, limit)) {
+      out.longest_cut = title_cost;
       title = text::truncate_to_fit(title, reserve, limit);
       title_cost = text::text_cost(title);
       out.shortened = true;
@@ -166,7 +169,12 @@ PageLayout layout_page(const ScreenContent& c, std::size_t wanted, const ScreenL
       chosen = span;
       out.page = page;
     }
-    if (!span.shortened.empty()) out.shortened = true;  // any page: check reports it
+    if (!span.shortened.empty()) {  // any page: check reports it
+      out.shortened = true;
+      if (span.shortened_from.gsm7_septets > out.longest_cut.gsm7_septets) {
+        out.longest_cut = span.shortened_from;
+      }
+    }
     if (!span.more) break;
     start = span.last;
     ++page;

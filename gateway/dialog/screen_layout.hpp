@@ -38,6 +38,8 @@ struct PageLayout {
   std::size_t page = 0;  // the page laid out (the one asked for, or the last)
   std::size_t page_count = 1;
   bool shortened = false;  // a line had to be cut to fit (check reports it for fixed texts)
+  // The longest line that had to be cut, as it was before cutting, so check can say by how much.
+  text::TextCost longest_cut;
 };
 
 PageLayout layout_page(const ScreenContent& content, std::size_t page,

@@ -44,6 +44,50 @@ std::vector<MenuVersionRow> list_menu_versions(Database& db) {
   return rows;
 }
 
+std::int64_t draft_menu_version(Database& db) {
+  auto stmt = db.cached("SELECT version FROM menu_versions WHERE status = 'draft' LIMIT 1");
+  return stmt->step() ? stmt->column_int64(0) : 0;
+}
+
+std::int64_t create_menu_draft(Database& db, const std::vector<StoredMenuFile>& files,
+                               std::int64_t now_ms) {
+  std::int64_t version = 1;
+  {
+    auto stmt = db.cached("SELECT COALESCE(MAX(version), 0) + 1 FROM menu_versions");
+    stmt->step();
+    version = stmt->column_int64(0);
+  }
+  {
+    auto stmt = db.cached(
+        "INSERT INTO menu_versions(version, created_ms, origin, status) "
+        "VALUES(?1, ?2, 'console', 'draft')");
+    stmt->bind_all(version, now_ms);
+    stmt->run();
+  }
+  for (const auto& f : files) put_draft_file(db, version, f.path, f.content);
+  return version;
+}
+
+void put_draft_file(Database& db, std::int64_t draft, std::string_view path,
+                    std::string_view content) {
+  auto stmt = db.cached(
+      "INSERT INTO menu_files(version, path, content) VALUES(?1, ?2, ?3) "
+      "ON CONFLICT(version, path) DO UPDATE SET content = excluded.content");
+  stmt->bind_all(draft, path, content);
+  stmt->run();
+}
+
+void delete_menu_draft(Database& db, std::int64_t draft) {
+  {
+    auto stmt = db.cached("DELETE FROM menu_files WHERE version = ?1");
+    stmt->bind(1, draft);
+    stmt->run();
+  }
+  auto stmt = db.cached("DELETE FROM menu_versions WHERE version = ?1 AND status = 'draft'");
+  stmt->bind(1, draft);
+  stmt->run();
+}
+
 MenuPublishReport publish_menu_files(Database& db, std::vector<StoredMenuFile> files,
                                      std::string_view origin, std::int64_t now_ms) {
   std::sort(files.begin(), files.end(),

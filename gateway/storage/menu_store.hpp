@@ -39,6 +39,22 @@ struct MenuVersionRow {
 // Every version, newest first.
 std::vector<MenuVersionRow> list_menu_versions(Database& db);
 
+// The console's draft (status 'draft', origin 'console'; at most one): a full copy of the files,
+// edited in place until it is published or discarded. 0 when there is none.
+std::int64_t draft_menu_version(Database& db);
+
+// Makes the draft from `files` (normally the published version's); returns its version number,
+// taken from the same sequence as published versions.
+std::int64_t create_menu_draft(Database& db, const std::vector<StoredMenuFile>& files,
+                               std::int64_t now_ms);
+
+// Sets one file of a draft (inserted when new). Only drafts are ever changed in place.
+void put_draft_file(Database& db, std::int64_t draft, std::string_view path,
+                    std::string_view content);
+
+// Deletes the draft and its files.
+void delete_menu_draft(Database& db, std::int64_t draft);
+
 struct MenuPublishReport {
   std::int64_t version_before = 0;
   std::int64_t version_after = 0;

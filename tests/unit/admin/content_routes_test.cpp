@@ -1,0 +1,304 @@
+// Editing, checking, publishing and rolling back menu content through the admin dispatcher, over
+// a real SQLite file seeded with the repository's menus and checked against its directory: the
+// same checks `ventanilla check` runs.
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "admin/admin_api.hpp"
+#include "admin/token_service.hpp"
+#include "carriers/form_body.hpp"
+#include "dialog/text_file.hpp"
+#include "storage/audit_store.hpp"
+#include "storage/menu_store.hpp"
+#include "storage/migrations.hpp"
+#include "storage/transaction.hpp"
+#include "support/shipped_data.hpp"
+#include "support/temp_dir.hpp"
+
+namespace ventanilla::admin {
+namespace {
+
+constexpr std::int64_t kNow = 1'800'000'000'000;
+const std::string kHub = "/admin/api/content/draft/texts/es/need.hub";
+
+std::vector<storage::StoredMenuFile> shipped_menus() {
+  std::vector<storage::StoredMenuFile> files;
+  const std::filesystem::path dir = std::string(VENTANILLA_SOURCE_DIR) + "/menus";
+  files.push_back({"menu.toml", test::read_file(dir / "menu.toml")});
+  for (const char* lang : {"en", "es", "fr", "ht", "pt"}) {
+    const std::string path = std::string("texts/") + lang + ".toml";
+    files.push_back({path, test::read_file(dir / path)});
+  }
+  return files;
+}
+
+class ContentRoutes : public ::testing::Test {
+ protected:
+  ContentRoutes()
+      : db_(open()),
+        api_(std::make_shared<spdlog::logger>("admin-test",
+                                              std::make_shared<spdlog::sinks::null_sink_mt>()),
+             AdminServices{make_content_check(
+                               [] {
+                                 return std::shared_ptr<const directory::Directory>(
+                                     &test::shipped_directory(), [](const auto*) {});
+                               },
+                               {{"ussd", {182, text::EncodingPolicy::kGsm7}}}),
+                           [this] { ++content_changes_; }}) {
+    {
+      storage::Transaction tx(db_);
+      storage::publish_menu_files(db_, shipped_menus(), "import", kNow);
+      tx.commit();
+    }
+    for (const Role r : kAllRoles) {
+      storage::AuditEntry who;
+      who.at_ms = kNow;
+      who.actor = "test";
+      who.role = "admin";
+      who.request_id = "setup";
+      tokens_[r] = create_token(db_, std::string(to_string(r)), r, std::nullopt, who).token;
+    }
+  }
+
+  storage::Database open() {
+    auto db = storage::Database::open(dir_.file("content.db"));
+    if (!db) throw std::runtime_error(db.error().message());
+    if (!storage::apply_migrations(*db, storage::embedded_migrations())) {
+      throw std::runtime_error("migrations");
+    }
+    return std::move(*db);
+  }
+
+  http::HttpResponse call(http::Method method, const std::string& target, Role role,
+                          std::string body = "", std::optional<std::string> if_match = {}) {
+    std::vector<std::pair<std::string, std::string>> owned{
+        {"Authorization", "Bearer " + tokens_[role]}};
+    if (!body.empty()) owned.emplace_back("Content-Type", "application/json");
+    if (if_match) owned.emplace_back("If-Match", *if_match);
+    std::vector<http::HttpRequest::Header> views;
+    for (const auto& [k, v] : owned) views.emplace_back(k, v);
+    http::HttpRequest request(method, target, views, body);
+    return api_.handle(request, "req-c", db_, kNow);
+  }
+
+  static std::string etag(const http::HttpResponse& r) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == "ETag") return v;
+    }
+    return "";
+  }
+
+  static boost::json::value json(const http::HttpResponse& r) { return boost::json::parse(r.body); }
+
+  std::string published_text(const std::string& lang, const std::string& id) {
+    for (const auto& f : storage::load_menu_files(db_, storage::published_menu_version(db_))) {
+      if (f.path != "texts/" + lang + ".toml") continue;
+      for (const auto& e : *dialog::read_text_file(f.content, f.path)) {
+        if (e.id == id) return e.text;
+      }
+    }
+    return "";
+  }
+
+  static std::string text_body(const std::string& text) {
+    return boost::json::serialize(boost::json::object{{"text", text}});
+  }
+
+  test::TempDir dir_{"content"};
+  storage::Database db_;
+  AdminApi api_;
+  std::map<Role, std::string> tokens_;
+  int content_changes_ = 0;
+};
+
+TEST_F(ContentRoutes, EditCheckPublishAndRollBackWithOptimisticConcurrency) {
+  const std::string original = published_text("es", "need.hub");
+  const std::int64_t first = storage::published_menu_version(db_);
+  EXPECT_EQ(call(http::Method::kGet, "/admin/api/content/draft", Role::kViewer).status, 404u);
+  EXPECT_EQ(call(http::Method::kPost, "/admin/api/content/draft", Role::kViewer).status, 403u);
+  const auto started = call(http::Method::kPost, "/admin/api/content/draft", Role::kEditor);
+  ASSERT_EQ(started.status, 201u) << started.body;
+  const std::string etag0 = etag(started);
+  ASSERT_FALSE(etag0.empty());
+
+  // Edits need the ETag they were based on.
+  EXPECT_EQ(call(http::Method::kPut, kHub, Role::kEditor, text_body("Oficina")).status, 428u);
+  EXPECT_EQ(call(http::Method::kPut, kHub, Role::kEditor, text_body("Oficina"), "\"v0-x\"").status,
+            412u);
+  const auto edited = call(http::Method::kPut, kHub, Role::kEditor, text_body("Oficina"), etag0);
+  ASSERT_EQ(edited.status, 200u) << edited.body;
+  const std::string etag1 = etag(edited);
+  EXPECT_NE(etag1, etag0);
+  // A second editor still holding the first ETag is told, not overwritten.
+  const auto stale = call(http::Method::kPut, kHub, Role::kEditor, text_body("Otra"), etag0);
+  EXPECT_EQ(stale.status, 412u);
+  EXPECT_EQ(etag(stale), etag1);
+
+  // The draft reads back; the published text is untouched until publish.
+  const auto texts =
+      call(http::Method::kGet, "/admin/api/content/texts/es?version=draft", Role::kViewer);
+  ASSERT_EQ(texts.status, 200u);
+  EXPECT_NE(texts.body.find("\"Oficina\""), std::string::npos);
+  EXPECT_EQ(published_text("es", "need.hub"), original);
+
+  // An overlong option label does not fit the 182-character screen: the check names it and
+  // publish refuses with the same errors.
+  const std::string overlong(170, 'x');
+  const auto long_edit = call(http::Method::kPut, kHub, Role::kEditor, text_body(overlong), etag1);
+  ASSERT_EQ(long_edit.status, 200u);
+  const std::string etag2 = etag(long_edit);
+  const auto check = call(http::Method::kGet, "/admin/api/content/draft/check", Role::kViewer);
+  ASSERT_EQ(check.status, 200u);
+  EXPECT_FALSE(json(check).at("ok").as_bool());
+  const auto check_json = json(check);
+  const auto& errors = check_json.at("errors").as_array();
+  ASSERT_FALSE(errors.empty());
+  bool names_it = false;
+  for (const auto& e : errors) {
+    const auto& o = e.as_object();
+    // Language, node, the line's length ("1 " and the 170 characters) and the limit.
+    names_it |= o.at("language").as_string() == "es" && o.at("node").as_string() == "need" &&
+                std::string(o.at("message").as_string()).find("a line of 172 GSM-7 units") !=
+                    std::string::npos &&
+                std::string(o.at("message").as_string()).find("limit of 182") != std::string::npos;
+  }
+  EXPECT_TRUE(names_it) << check.body;
+  EXPECT_EQ(
+      call(http::Method::kPost, "/admin/api/content/publish", Role::kEditor, "", etag2).status,
+      403u);
+  const auto refused =
+      call(http::Method::kPost, "/admin/api/content/publish", Role::kPublisher, "", etag2);
+  EXPECT_EQ(refused.status, 422u);
+  EXPECT_EQ(storage::published_menu_version(db_), first);
+  EXPECT_EQ(content_changes_, 0);
+
+  // Fixed, it publishes live; the draft is gone; the diff shows exactly the one change.
+  const auto fixed =
+      call(http::Method::kPut, kHub, Role::kEditor, text_body("Oficina cercana"), etag2);
+  ASSERT_EQ(fixed.status, 200u);
+  const auto published =
+      call(http::Method::kPost, "/admin/api/content/publish", Role::kPublisher, "", etag(fixed));
+  ASSERT_EQ(published.status, 200u) << published.body;
+  const std::int64_t second = json(published).at("published").as_int64();
+  EXPECT_GT(second, first);
+  EXPECT_EQ(storage::published_menu_version(db_), second);
+  EXPECT_EQ(published_text("es", "need.hub"), "Oficina cercana");
+  EXPECT_EQ(content_changes_, 1);
+  EXPECT_EQ(storage::draft_menu_version(db_), 0);
+  const auto diff = call(http::Method::kGet,
+                         "/admin/api/content/diff?from=" + std::to_string(first) + "&to=published",
+                         Role::kViewer);
+  ASSERT_EQ(diff.status, 200u) << diff.body;
+  const auto diff_json = json(diff);
+  const auto& changes = diff_json.at("texts").as_array();
+  ASSERT_EQ(changes.size(), 1u) << diff.body;
+  EXPECT_EQ(changes[0].at("id").as_string(), "need.hub");
+  EXPECT_EQ(changes[0].at("before").as_string(), original);
+  EXPECT_EQ(changes[0].at("after").as_string(), "Oficina cercana");
+
+  // Roll back to the first version: published again as a new version with its exact files.
+  const auto rolled = call(http::Method::kPost, "/admin/api/content/rollback", Role::kPublisher,
+                           R"({"version":)" + std::to_string(first) + "}");
+  ASSERT_EQ(rolled.status, 200u) << rolled.body;
+  EXPECT_EQ(published_text("es", "need.hub"), original);
+  EXPECT_EQ(storage::load_menu_files(db_, storage::published_menu_version(db_)),
+            storage::load_menu_files(db_, first));
+  EXPECT_EQ(content_changes_, 2);
+
+  std::vector<std::string> actions;
+  for (const auto& row : storage::list_audit(db_, 0, 100)) actions.push_back(row.entry.action);
+  const std::vector<std::string> expected_tail = {"content.draft",   "content.text",
+                                                  "content.text",    "content.text",
+                                                  "content.publish", "content.rollback"};
+  ASSERT_GE(actions.size(), expected_tail.size());
+  EXPECT_EQ(std::vector<std::string>(
+                actions.end() - static_cast<std::ptrdiff_t>(expected_tail.size()), actions.end()),
+            expected_tail);
+  EXPECT_TRUE(storage::verify_audit_chain(db_).ok());
+}
+
+TEST_F(ContentRoutes, BadEditsAreRefusedNamingTheFieldAndChangeNothing) {
+  const auto started = call(http::Method::kPost, "/admin/api/content/draft", Role::kEditor);
+  const std::string tag = etag(started);
+  struct Case {
+    std::string target;
+    std::string body;
+    unsigned status;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {kHub, text_body("evil\u202Etxt"), 400, "text"},
+      {kHub, text_body(""), 400, "text"},
+      {kHub, text_body(std::string(2001, 'a')), 400, "text"},
+      {kHub, R"({"text":"a","lang":"es"})", 400, "lang"},
+      {kHub, R"({"text":5})", 400, "text"},
+      {"/admin/api/content/draft/texts/es/need.nothing", text_body("x"), 404, "id"},
+      {"/admin/api/content/draft/texts/xx/need.hub", text_body("x"), 404, "language"},
+      {"/admin/api/content/draft/files/" + carriers::form_encode("../etc/passwd"),
+       R"({"content":"x"})", 400, "path"},
+      {"/admin/api/content/draft/files/" + carriers::form_encode("texts/ES.toml"),
+       R"({"content":"x"})", 400, "path"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.target + " " + c.body.substr(0, 40));
+    const auto reply = call(http::Method::kPut, c.target, Role::kEditor, c.body, tag);
+    EXPECT_EQ(reply.status, c.status) << reply.body;
+    EXPECT_EQ(json(reply).at("field").as_string(), c.field) << reply.body;
+  }
+  EXPECT_EQ(etag(call(http::Method::kGet, "/admin/api/content/draft", Role::kViewer)), tag);
+}
+
+TEST_F(ContentRoutes, AWholeFileEditReachesTheNodesAndABrokenOneIsCaughtByTheCheck) {
+  const auto started = call(http::Method::kPost, "/admin/api/content/draft", Role::kEditor);
+  const auto broken = call(
+      http::Method::kPut, "/admin/api/content/draft/files/" + carriers::form_encode("menu.toml"),
+      Role::kEditor, R"({"content":"[languages]\norder = []\n"})", etag(started));
+  ASSERT_EQ(broken.status, 200u) << broken.body;
+  const auto check = call(http::Method::kGet, "/admin/api/content/draft/check", Role::kViewer);
+  EXPECT_FALSE(json(check).at("ok").as_bool());
+  const auto refused =
+      call(http::Method::kPost, "/admin/api/content/publish", Role::kPublisher, "", etag(broken));
+  EXPECT_EQ(refused.status, 422u);
+  // Discarding needs the current ETag too, then the draft is gone.
+  EXPECT_EQ(
+      call(http::Method::kDelete, "/admin/api/content/draft", Role::kEditor, "", etag(started))
+          .status,
+      412u);
+  EXPECT_EQ(call(http::Method::kDelete, "/admin/api/content/draft", Role::kEditor, "", etag(broken))
+                .status,
+            200u);
+  EXPECT_EQ(storage::draft_menu_version(db_), 0);
+}
+
+TEST_F(ContentRoutes, RollbackReachesOnlyTheLastTenPublishedVersions) {
+  const std::int64_t first = storage::published_menu_version(db_);
+  for (int i = 0; i < 11; ++i) {
+    auto files = shipped_menus();
+    for (auto& f : files) {
+      if (f.path == "texts/es.toml")
+        f.content = *dialog::replace_text(f.content, f.path, "need.hub", "v" + std::to_string(i));
+    }
+    storage::Transaction tx(db_);
+    storage::publish_menu_files(db_, files, "import", kNow + i);
+    tx.commit();
+  }
+  const auto too_old = call(http::Method::kPost, "/admin/api/content/rollback", Role::kPublisher,
+                            R"({"version":)" + std::to_string(first) + "}");
+  EXPECT_EQ(too_old.status, 404u);
+  EXPECT_EQ(json(too_old).at("field").as_string(), "version");
+  const auto recent = call(http::Method::kPost, "/admin/api/content/rollback", Role::kPublisher,
+                           R"({"version":)" + std::to_string(first + 2) + "}");
+  EXPECT_EQ(recent.status, 200u) << recent.body;
+  EXPECT_EQ(published_text("es", "need.hub"), "v1");
+}
+
+}  // namespace
+}  // namespace ventanilla::admin
