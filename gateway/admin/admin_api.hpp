@@ -46,8 +46,9 @@ struct Principal {
 
 // What routes need from the running server beyond the database.
 struct AdminServices {
-  ContentCheck check_content;      // unset: content cannot be checked, so not published
-  ContentChanged content_changed;  // unset: the server picks changes up at its next poll
+  DirectorySource directory;                 // unset: content is not checked, so not published
+  std::vector<dialog::RouteProfile> routes;  // the USSD routes content must fit, first = default
+  ContentChanged content_changed;            // unset: the server picks changes up at its next poll
 };
 
 struct AdminCall {

@@ -6,6 +6,7 @@
 #include "admin/content_service.hpp"
 #include "admin/json_fields.hpp"
 #include "admin/route_groups.hpp"
+#include "dialog/engine.hpp"
 #include "dialog/text_file.hpp"
 #include "storage/menu_store.hpp"
 #include "storage/transaction.hpp"
@@ -75,13 +76,18 @@ boost::json::object check_json(const ContentCheckResult& r) {
   return o;
 }
 
+std::vector<dialog::MenuFile> to_menu_files(const std::vector<storage::StoredMenuFile>& files) {
+  std::vector<dialog::MenuFile> out;
+  out.reserve(files.size());
+  for (const auto& f : files) out.push_back({f.path, f.content});
+  return out;
+}
+
 std::optional<ContentCheckResult> run_check(const AdminCall& call,
                                             const std::vector<storage::StoredMenuFile>& files) {
-  if (!call.services.check_content) return std::nullopt;
-  std::vector<dialog::MenuFile> menu_files;
-  menu_files.reserve(files.size());
-  for (const auto& f : files) menu_files.push_back({f.path, f.content});
-  return call.services.check_content(menu_files);
+  if (!call.services.directory) return std::nullopt;
+  const auto directory = call.services.directory();
+  return check_content(to_menu_files(files), directory.get(), call.services.routes);
 }
 
 std::string files_sha256(const std::vector<storage::StoredMenuFile>& files) {
@@ -347,6 +353,114 @@ http::HttpResponse diff(AdminCall& call) {
   return json_reply(o);
 }
 
+const char* effect_kind(dialog::Effect::Kind k) {
+  switch (k) {
+    case dialog::Effect::Kind::kRememberLanguage:
+      return "remember_language";
+    case dialog::Effect::Kind::kSendHubSms:
+      return "send_hub_sms";
+    case dialog::Effect::Kind::kOptOut:
+      return "opt_out";
+  }
+  return "";
+}
+
+boost::json::object screen_json(std::string_view input, const dialog::StepResult& r,
+                                const text::ScreenLimit& limit) {
+  const bool gsm = r.screen.encoding == text::Encoding::kGsm7;
+  boost::json::array effects;
+  for (const auto& e : r.effects) {
+    boost::json::object fx;
+    fx["kind"] = effect_kind(e.kind);
+    if (!e.language.empty()) fx["language"] = e.language;
+    if (!e.hub_id.empty()) fx["hub_id"] = e.hub_id;
+    if (!e.body.empty()) fx["sms"] = e.body;
+    effects.push_back(std::move(fx));
+  }
+  boost::json::object o;
+  o["input"] = input;
+  o["text"] = r.screen.text;
+  o["encoding"] = gsm ? "GSM-7" : "UCS-2";
+  o["units"] = r.screen.units;
+  o["limit"] = gsm ? limit.septets : limit.ucs2_units();
+  o["page"] = r.screen.page + 1;
+  o["page_count"] = r.screen.page_count;
+  o["end"] = r.screen.end;
+  o["shortened"] = r.screen.shortened;
+  o["effects"] = std::move(effects);
+  return o;
+}
+
+// The phone simulator: a whole USSD conversation replayed over a version's content (the draft by
+// default), so staff see every screen a migrant would before they publish.
+http::HttpResponse simulate(AdminCall& call) {
+  auto body = parse_body(call.request);
+  if (!body.object) return std::move(body.error);
+  JsonFields fields(*body.object);
+  const auto version_name = fields.text("version", 20, false);
+  const auto route_name = fields.text("route", 64, false);
+  const auto language = fields.text("language", 8, false);
+  const auto country = fields.text("country", 2, false);
+  const auto inputs = fields.texts("inputs", 50, 40);
+  if (auto e = fields.finish()) return bad_field(*e);
+  if (!call.services.directory || call.services.routes.empty()) {
+    return json_error(503, "unavailable", "", "the simulator needs the running server's content");
+  }
+  const auto directory = call.services.directory();
+  if (!directory) return json_error(409, "conflict", "", "no hub directory imported yet");
+
+  std::optional<std::int64_t> version;
+  if (version_name) {
+    version = resolve_version(call.db, *version_name);
+  } else {
+    version = resolve_version(call.db, "draft");
+    if (!version) version = resolve_version(call.db, "published");
+  }
+  if (!version) return json_error(404, "not_found", "version", "no such version");
+  auto build = dialog::MenuSet::build(to_menu_files(storage::load_menu_files(call.db, *version)));
+  if (!build.menus) {
+    ContentCheckResult broken;
+    broken.errors = std::move(build.errors);
+    return json_reply(check_json(broken), 422);
+  }
+  const dialog::MenuSet& menus = *build.menus;
+  const dialog::RouteProfile* route = &call.services.routes.front();
+  if (route_name) {
+    route = nullptr;
+    for (const auto& r : call.services.routes) {
+      if (r.name == *route_name) route = &r;
+    }
+    if (route == nullptr) return json_error(400, "invalid", "route", "no such USSD route");
+  }
+  if (language && menus.language_index(*language) < 0) {
+    return json_error(400, "invalid", "language", "not a language of this version");
+  }
+  if (country && directory->country(*country) == nullptr) {
+    return json_error(400, "invalid", "country", "not a country of the directory");
+  }
+  const dialog::Context ctx{
+      menus,
+      *directory,
+      route->screen,
+      {160, text::EncodingPolicy::kGsm7},
+      std::chrono::floor<std::chrono::days>(std::chrono::sys_time<std::chrono::milliseconds>(
+          std::chrono::milliseconds(call.now_ms)))};
+  boost::json::array screens;
+  dialog::StepResult r =
+      dialog::show(ctx, dialog::new_session(menus, language.value_or(""), country.value_or("")));
+  screens.push_back(screen_json("", r, route->screen));
+  for (const auto& input : *inputs) {
+    if (r.screen.end) break;
+    r = dialog::step(ctx, r.state, input);
+    screens.push_back(screen_json(input, r, route->screen));
+  }
+  boost::json::object o;
+  o["version"] = *version;
+  o["route"] = route->name;
+  o["screens"] = std::move(screens);
+  return json_reply(o);
+}
+
 }  // namespace
 
 void add_content_routes(std::vector<AdminRoute>& routes) {
@@ -377,6 +491,10 @@ void add_content_routes(std::vector<AdminRoute>& routes) {
                     publish_draft});
   routes.push_back({M::kPost, "/admin/api/content/rollback", Role::kPublisher,
                     "publish again one of the last 10 published versions: {version}", rollback});
+  routes.push_back({M::kPost, "/admin/api/content/simulate", Role::kViewer,
+                    "the phone simulator: {inputs[], version?, route?, language?, country?} → "
+                    "every screen",
+                    simulate});
   routes.push_back({M::kGet, "/admin/api/content/diff", Role::kViewer,
                     "text by text changes between ?from= and ?to= (published, draft or N)", diff});
 }

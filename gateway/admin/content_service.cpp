@@ -9,23 +9,19 @@
 
 namespace ventanilla::admin {
 
-ContentCheck make_content_check(
-    std::function<std::shared_ptr<const directory::Directory>()> directory,
-    std::vector<dialog::RouteProfile> routes) {
-  return [directory = std::move(directory),
-          routes = std::move(routes)](const std::vector<dialog::MenuFile>& files) {
-    auto build = dialog::MenuSet::build(files);
-    ContentCheckResult result;
-    result.errors = std::move(build.errors);
-    result.warnings = std::move(build.warnings);
-    const auto dir = directory ? directory() : nullptr;
-    if (!build.menus || !dir) return result;
-    auto report = dialog::check_menus(*build.menus, *dir, routes);
-    for (auto& e : report.errors) result.errors.push_back(std::move(e));
-    for (auto& w : report.warnings) result.warnings.push_back(std::move(w));
-    result.screens_checked = report.screens_checked;
-    return result;
-  };
+ContentCheckResult check_content(const std::vector<dialog::MenuFile>& files,
+                                 const directory::Directory* directory,
+                                 const std::vector<dialog::RouteProfile>& routes) {
+  auto build = dialog::MenuSet::build(files);
+  ContentCheckResult result;
+  result.errors = std::move(build.errors);
+  result.warnings = std::move(build.warnings);
+  if (!build.menus || directory == nullptr) return result;
+  auto report = dialog::check_menus(*build.menus, *directory, routes);
+  for (auto& e : report.errors) result.errors.push_back(std::move(e));
+  for (auto& w : report.warnings) result.warnings.push_back(std::move(w));
+  result.screens_checked = report.screens_checked;
+  return result;
 }
 
 std::string content_etag(std::int64_t version, const std::vector<storage::StoredMenuFile>& files) {

@@ -29,16 +29,16 @@ struct ContentCheckResult {
   bool ok() const noexcept { return errors.empty(); }
 };
 
-// `ventanilla check`'s content checks over a set of files: MenuSet::build, then every screen of
-// every language on every route's limits with the live directory's worst case. Supplied by the
-// app, which knows the routes and holds the directory.
-using ContentCheck = std::function<ContentCheckResult(const std::vector<dialog::MenuFile>&)>;
+// The live directory (hub lists and the worst-case content checks render with it); null before
+// the first import.
+using DirectorySource = std::function<std::shared_ptr<const directory::Directory>()>;
 
-// The one implementation of ContentCheck: MenuSet::build, then dialog::check_menus with the
-// directory `directory()` returns at the time of the check (null: structure checks only).
-ContentCheck make_content_check(
-    std::function<std::shared_ptr<const directory::Directory>()> directory,
-    std::vector<dialog::RouteProfile> routes);
+// `ventanilla check`'s content checks over a set of files: MenuSet::build, then every screen of
+// every language on every route's limits with the directory's worst case (structure only when
+// `directory` is null). The one implementation the CLI's check and the console share.
+ContentCheckResult check_content(const std::vector<dialog::MenuFile>& files,
+                                 const directory::Directory* directory,
+                                 const std::vector<dialog::RouteProfile>& routes);
 
 // What the running server must do after a publish or rollback: reload its content now.
 using ContentChanged = std::function<void()>;

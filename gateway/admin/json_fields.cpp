@@ -136,6 +136,43 @@ std::optional<bool> JsonFields::boolean(std::string_view name, bool required) {
   return value->get_bool();
 }
 
+std::optional<std::vector<std::string>> JsonFields::texts(std::string_view name,
+                                                          std::size_t max_items,
+                                                          std::size_t max_chars, bool required) {
+  const auto* value = find(name, required);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_array()) {
+    fail(name, "must be an array of strings");
+    return std::nullopt;
+  }
+  const auto& items = value->get_array();
+  if (items.size() > max_items) {
+    fail(name,
+         std::to_string(items.size()) + " items, over the limit of " + std::to_string(max_items));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string where = std::string(name) + "[" + std::to_string(i) + "]";
+    if (!items[i].is_string()) {
+      fail(where, "must be a string");
+      return std::nullopt;
+    }
+    const std::string_view s = items[i].get_string();
+    const std::size_t chars = count_code_points(s);
+    if (chars == 0 || chars > max_chars) {
+      fail(where, "must have 1 to " + std::to_string(max_chars) + " characters");
+      return std::nullopt;
+    }
+    if (auto problem = text_problem(s)) {
+      fail(where, std::move(*problem));
+      return std::nullopt;
+    }
+    out.emplace_back(s);
+  }
+  return out;
+}
+
 std::optional<Error> JsonFields::finish() const {
   if (error_) return error_;
   for (const auto& member : object_) {

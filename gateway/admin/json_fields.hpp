@@ -33,6 +33,9 @@ class JsonFields {
                                       bool required = true);
 
   std::optional<bool> boolean(std::string_view name, bool required = true);
+  // An array of at most max_items strings, each 1..max_chars characters, as text() checks them.
+  std::optional<std::vector<std::string>> texts(std::string_view name, std::size_t max_items,
+                                                std::size_t max_chars, bool required = true);
 
   // After reading every field: the first error met, else an error naming the first unknown field.
   std::optional<Error> finish() const;

@@ -46,12 +46,11 @@ class ContentRoutes : public ::testing::Test {
       : db_(open()),
         api_(std::make_shared<spdlog::logger>("admin-test",
                                               std::make_shared<spdlog::sinks::null_sink_mt>()),
-             AdminServices{make_content_check(
-                               [] {
-                                 return std::shared_ptr<const directory::Directory>(
-                                     &test::shipped_directory(), [](const auto*) {});
-                               },
-                               {{"ussd", {182, text::EncodingPolicy::kGsm7}}}),
+             AdminServices{[] {
+                             return std::shared_ptr<const directory::Directory>(
+                                 &test::shipped_directory(), [](const auto*) {});
+                           },
+                           {{"ussd", {182, text::EncodingPolicy::kGsm7}}},
                            [this] { ++content_changes_; }}) {
     {
       storage::Transaction tx(db_);
@@ -276,6 +275,67 @@ TEST_F(ContentRoutes, AWholeFileEditReachesTheNodesAndABrokenOneIsCaughtByTheChe
                 .status,
             200u);
   EXPECT_EQ(storage::draft_menu_version(db_), 0);
+}
+
+// The phone simulator runs the draft by default: staff see the edited screen before publishing,
+// while the published version still shows the old one.
+TEST_F(ContentRoutes, TheSimulatorShowsTheDraftsScreensBeforeTheyArePublished) {
+  const auto started = call(http::Method::kPost, "/admin/api/content/draft", Role::kEditor);
+  ASSERT_EQ(
+      call(http::Method::kPut, kHub, Role::kEditor, text_body("Oficina cercana"), etag(started))
+          .status,
+      200u);
+  const std::string inputs = R"("language":"es","country":"GT","inputs":["1"])";
+  const auto draft =
+      call(http::Method::kPost, "/admin/api/content/simulate", Role::kViewer, "{" + inputs + "}");
+  ASSERT_EQ(draft.status, 200u) << draft.body;
+  const auto draft_json = json(draft);
+  const auto& screens = draft_json.at("screens").as_array();
+  ASSERT_EQ(screens.size(), 2u);
+  EXPECT_EQ(screens[0].at("input").as_string(), "");
+  EXPECT_NE(std::string(screens[0].at("text").as_string()).find("1 Guatemala"), std::string::npos);
+  const std::string second(screens[1].at("text").as_string());
+  EXPECT_NE(second.find("1 Oficina cercana"), std::string::npos) << second;
+  EXPECT_EQ(screens[1].at("encoding").as_string(), "GSM-7");
+  EXPECT_EQ(screens[1].at("limit").as_int64(), 182);
+  EXPECT_LE(screens[1].at("units").as_int64(), 182);
+  EXPECT_FALSE(screens[1].at("end").as_bool());
+
+  const auto live = call(http::Method::kPost, "/admin/api/content/simulate", Role::kViewer,
+                         R"({"version":"published",)" + inputs + "}");
+  ASSERT_EQ(live.status, 200u) << live.body;
+  EXPECT_NE(std::string(json(live).at("screens").as_array()[1].at("text").as_string())
+                .find("1 Ventanilla mas cercana"),
+            std::string::npos);
+
+  struct Case {
+    std::string body;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {R"({"inputs":"1"})", "inputs"},
+      {R"({"inputs":["1","\u0007"]})", "inputs[1]"},
+      {R"({"inputs":[1]})", "inputs[0]"},
+      {R"({"inputs":[],"language":"xx"})", "language"},
+      {R"({"inputs":[],"country":"ZZ"})", "country"},
+      {R"({"inputs":[],"route":"nope"})", "route"},
+      {R"({"inputs":[],"version":"999"})", "version"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body);
+    const auto reply =
+        call(http::Method::kPost, "/admin/api/content/simulate", Role::kViewer, c.body);
+    EXPECT_GE(reply.status, 400u);
+    EXPECT_LT(reply.status, 500u);
+    EXPECT_EQ(json(reply).at("field").as_string(), c.field) << reply.body;
+  }
+  std::string many = R"({"inputs":[)";
+  for (int i = 0; i < 51; ++i) many += std::string(i ? "," : "") + "\"1\"";
+  many += "]}";
+  const auto too_many =
+      call(http::Method::kPost, "/admin/api/content/simulate", Role::kViewer, many);
+  EXPECT_EQ(too_many.status, 400u);
+  EXPECT_NE(too_many.body.find("51 items, over the limit of 50"), std::string::npos);
 }
 
 TEST_F(ContentRoutes, RollbackReachesOnlyTheLastTenPublishedVersions) {
