@@ -13,11 +13,12 @@
 
 namespace ventanilla::admin {
 
-void add_session_routes(std::vector<AdminRoute>& routes);  // log in/out, whoami
-void add_user_routes(std::vector<AdminRoute>& routes);     // console accounts
-void add_token_routes(std::vector<AdminRoute>& routes);    // API tokens
-void add_audit_routes(std::vector<AdminRoute>& routes);    // audit log and its verification
-void add_content_routes(std::vector<AdminRoute>& routes);  // menu versions
+void add_session_routes(std::vector<AdminRoute>& routes);      // log in/out, whoami
+void add_user_routes(std::vector<AdminRoute>& routes);         // console accounts
+void add_token_routes(std::vector<AdminRoute>& routes);        // API tokens
+void add_audit_routes(std::vector<AdminRoute>& routes);        // audit log and its verification
+void add_content_routes(std::vector<AdminRoute>& routes);      // menu versions
+void add_translation_routes(std::vector<AdminRoute>& routes);  // PO export and import
 
 // 200 (or `status`) with `value` serialized.
 http::HttpResponse json_reply(const boost::json::value& value, unsigned status = 200);

@@ -135,8 +135,8 @@ TEST_F(ConsoleSession, WrongPasswordUnknownUserAndBadBodiesAreRefusedAlike) {
   EXPECT_NE(extra.body.find("remember"), std::string::npos);
 }
 
-// Four wrong guesses are free; from the fifth each costs a doubling pause (1 s, 2 s, 4 s ...) in which
-// even the right password is not tried — and once the pause is over, the owner gets in.
+// Four wrong guesses are free; from the fifth each costs a doubling pause (1 s, 2 s, 4 s ...) in
+// which even the right password is not tried — and once the pause is over, the owner gets in.
 TEST_F(ConsoleSession, FailedLoginsAreThrottledButNeverLockTheOwnerOut) {
   std::int64_t now = kNow;
   for (int i = 0; i < 4; ++i) EXPECT_EQ(log_in_raw("ana", "wrong password!!", now).status, 401u);

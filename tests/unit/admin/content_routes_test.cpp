@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "admin/admin_api.hpp"
+#include "admin/po_file.hpp"
 #include "admin/token_service.hpp"
 #include "carriers/form_body.hpp"
 #include "dialog/text_file.hpp"
@@ -77,10 +78,11 @@ class ContentRoutes : public ::testing::Test {
   }
 
   http::HttpResponse call(http::Method method, const std::string& target, Role role,
-                          std::string body = "", std::optional<std::string> if_match = {}) {
+                          std::string body = "", std::optional<std::string> if_match = {},
+                          std::string content_type = "application/json") {
     std::vector<std::pair<std::string, std::string>> owned{
         {"Authorization", "Bearer " + tokens_[role]}};
-    if (!body.empty()) owned.emplace_back("Content-Type", "application/json");
+    if (!body.empty()) owned.emplace_back("Content-Type", content_type);
     if (if_match) owned.emplace_back("If-Match", *if_match);
     std::vector<http::HttpRequest::Header> views;
     for (const auto& [k, v] : owned) views.emplace_back(k, v);
@@ -336,6 +338,115 @@ TEST_F(ContentRoutes, TheSimulatorShowsTheDraftsScreensBeforeTheyArePublished) {
       call(http::Method::kPost, "/admin/api/content/simulate", Role::kViewer, many);
   EXPECT_EQ(too_many.status, 400u);
   EXPECT_NE(too_many.body.find("51 items, over the limit of 50"), std::string::npos);
+}
+
+// A PO round trip as a translator makes it: export French, translate one entry, comment it, leave
+// one fuzzy, import into the draft; then the Spanish source changes and the next export flags the
+// entry, and the old file's entry is refused.
+TEST_F(ContentRoutes, PoFilesRoundTripKeepCommentsAndFlagChangedSources) {
+  const auto exported = call(http::Method::kGet, "/admin/api/translations/fr", Role::kViewer);
+  ASSERT_EQ(exported.status, 200u) << exported.body;
+  EXPECT_TRUE(exported.content_type.starts_with("text/x-gettext-translation"));
+  auto po = parse_po(exported.body, "fr.po");
+  ASSERT_TRUE(po) << po.error().message();
+  EXPECT_NE(po->header.find("Language: fr"), std::string::npos);
+  ASSERT_GT(po->entries.size(), 50u);
+  PoEntry* hub = nullptr;
+  PoEntry* back = nullptr;
+  for (auto& e : po->entries) {
+    if (e.context == "need.hub") hub = &e;
+    if (e.context == "nav.back") back = &e;
+  }
+  ASSERT_TRUE(hub && back);
+  EXPECT_EQ(hub->msgid, published_text("es", "need.hub"));
+  EXPECT_EQ(hub->msgstr, published_text("fr", "need.hub"));
+  EXPECT_FALSE(hub->fuzzy());
+
+  hub->msgstr = "Guichet le plus proche";
+  hub->translator_comments = {"checked by Marie"};
+  back->msgstr = "Revenir";
+  back->flags = {"fuzzy"};
+  const std::string translated = write_po(*po);
+
+  const auto started = call(http::Method::kPost, "/admin/api/content/draft", Role::kEditor);
+  const std::string target = "/admin/api/content/draft/translations/fr";
+  const std::string po_type = "text/x-gettext-translation; charset=utf-8";
+  EXPECT_EQ(
+      call(http::Method::kPut, target, Role::kEditor, translated, etag(started), "application/json")
+          .status,
+      415u);
+  const auto imported =
+      call(http::Method::kPut, target, Role::kEditor, translated, etag(started), po_type);
+  ASSERT_EQ(imported.status, 200u) << imported.body;
+  const auto report = json(imported);
+  EXPECT_EQ(report.at("applied").as_int64(), 1);
+  EXPECT_EQ(report.at("unchanged").as_int64(), static_cast<std::int64_t>(po->entries.size()) - 2);
+  ASSERT_EQ(report.at("skipped").as_array().size(), 1u);
+  EXPECT_EQ(report.at("skipped").as_array()[0].at("id").as_string(), "nav.back");
+
+  const auto draft_po =
+      call(http::Method::kGet, "/admin/api/translations/fr?version=draft", Role::kViewer);
+  EXPECT_NE(draft_po.body.find("# checked by Marie\n#: texts/es.toml"), std::string::npos);
+  EXPECT_NE(draft_po.body.find("msgstr \"Guichet le plus proche\""), std::string::npos);
+  EXPECT_EQ(draft_po.body.find("Revenir"), std::string::npos);  // the fuzzy one was not applied
+
+  // The Spanish source changes: the next export marks the French entry for review.
+  const auto es = call(http::Method::kPut, kHub, Role::kEditor, text_body("Oficina más cercana"),
+                       report.at("etag").as_string().c_str());
+  ASSERT_EQ(es.status, 200u) << es.body;
+  const auto flagged = parse_po(
+      call(http::Method::kGet, "/admin/api/translations/fr?version=draft", Role::kViewer).body,
+      "fr.po");
+  ASSERT_TRUE(flagged);
+  for (const auto& e : flagged->entries) {
+    if (e.context != "need.hub") continue;
+    EXPECT_TRUE(e.fuzzy());
+    EXPECT_EQ(e.previous_msgid, hub->msgid);
+    EXPECT_EQ(e.msgid, "Oficina más cercana");
+    EXPECT_EQ(e.translator_comments, std::vector<std::string>{"checked by Marie"});
+  }
+  // The old file, imported again, cannot overwrite a translation whose source moved on.
+  const auto stale = call(http::Method::kPut, target, Role::kEditor, translated, etag(es), po_type);
+  ASSERT_EQ(stale.status, 200u) << stale.body;
+  bool refused = false;
+  const auto stale_json = json(stale);
+  for (const auto& s : stale_json.at("skipped").as_array()) {
+    refused |= s.at("id").as_string() == "need.hub" &&
+               std::string(s.at("reason").as_string()).find("source changed") != std::string::npos;
+  }
+  EXPECT_TRUE(refused) << stale.body;
+}
+
+TEST_F(ContentRoutes, BadPoFilesAreRefusedWholeNamingTheProblem) {
+  const auto started = call(http::Method::kPost, "/admin/api/content/draft", Role::kEditor);
+  const std::string tag = etag(started);
+  const std::string target = "/admin/api/content/draft/translations/fr";
+  const std::string type = "text/x-gettext-translation";
+  const std::string hub_id = published_text("es", "need.hub");
+  struct Case {
+    std::string name;
+    std::string body;
+    std::string field;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"syntax", "msgid \"a\"\n", "fr.po:1", "msgid without msgstr"},
+      {"unknown id", "msgctxt \"need.nope\"\nmsgid \"x\"\nmsgstr \"y\"\n", "body",
+       "no such message id"},
+      {"no context", "msgid \"x\"\nmsgstr \"y\"\n", "body", "no msgctxt"},
+      {"bidi", "msgctxt \"need.hub\"\nmsgid \"" + hub_id + "\"\nmsgstr \"a\u202Eb\"\n", "body",
+       "bidirectional"},
+      {"other language", "msgid \"\"\nmsgstr \"Language: pt\\n\"\n", "Language", "'pt'"},
+      {"not utf-8", "msgctxt \"need.hub\"\nmsgid \"x\"\nmsgstr \"\xff\"\n", "body", "UTF-8"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto reply = call(http::Method::kPut, target, Role::kEditor, c.body, tag, type);
+    EXPECT_EQ(reply.status, 400u) << reply.body;
+    EXPECT_EQ(json(reply).at("field").as_string(), c.field) << reply.body;
+    EXPECT_NE(reply.body.find(c.says), std::string::npos) << reply.body;
+  }
+  EXPECT_EQ(etag(call(http::Method::kGet, "/admin/api/content/draft", Role::kViewer)), tag);
 }
 
 TEST_F(ContentRoutes, RollbackReachesOnlyTheLastTenPublishedVersions) {
