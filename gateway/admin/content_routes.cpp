@@ -3,6 +3,8 @@
 // Draft changes carry If-Match with the draft's ETag: a stale one gets 412 (someone else changed
 // the draft since it was read) and a missing one 428, so two staff editing at once never
 // overwrite each other silently.
+#include <set>
+
 #include "admin/content_service.hpp"
 #include "admin/json_fields.hpp"
 #include "admin/route_groups.hpp"
@@ -10,6 +12,8 @@
 #include "dialog/text_file.hpp"
 #include "storage/menu_store.hpp"
 #include "storage/transaction.hpp"
+#include "text/encoding.hpp"
+#include "text/segments.hpp"
 
 namespace ventanilla::admin {
 
@@ -391,6 +395,53 @@ boost::json::object screen_json(std::string_view input, const dialog::StepResult
   return o;
 }
 
+// What the console's live counter shows while staff type a text: its length as a phone receives
+// it (characters; GSM-7 septets or UCS-2 units under policy auto; SMS segments), and whether the
+// draft with this text still passes the checks — the errors it adds, in its language.
+http::HttpResponse preview(AdminCall& call) {
+  auto body = parse_body(call.request);
+  if (!body.object) return std::move(body.error);
+  JsonFields fields(*body.object);
+  const auto language = fields.text("language", 8);
+  const auto id = fields.text("id", 200);
+  const auto text = fields.text("text", kMaxTextChars, true, true);
+  if (auto e = fields.finish()) return bad_field(*e);
+  const auto draft = load_draft(call.db);
+  if (!draft) return json_error(404, "not_found", "draft", "no draft");
+  const std::string path = "texts/" + *language + ".toml";
+  auto files = draft->files;
+  const auto file =
+      std::find_if(files.begin(), files.end(), [&path](const auto& f) { return f.path == path; });
+  if (file == files.end()) return json_error(404, "not_found", "language", "no such language");
+  auto edited = dialog::replace_text(file->content, path, *id, *text);
+  if (!edited) return json_error(404, "not_found", "id", edited.error().detail);
+
+  const auto encoded = text::apply_policy(*text, text::EncodingPolicy::kAuto);
+  const auto segments = text::count_segments(encoded);
+  std::size_t chars = 0;
+  for (const char c : *text) chars += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1 : 0;
+  boost::json::object o;
+  o["chars"] = chars;
+  o["encoding"] = encoded.encoding == text::Encoding::kGsm7 ? "GSM-7" : "UCS-2";
+  o["units"] = encoded.units;
+  o["sms_segments"] = segments.segments;
+
+  const auto before = run_check(call, draft->files);
+  file->content = std::move(*edited);
+  const auto after = run_check(call, files);
+  if (!before || !after) return json_error(503, "unavailable", "", "checks are not available here");
+  std::set<std::string> known;
+  for (const auto& d : before->errors) known.insert(d.to_string());
+  boost::json::array added;
+  for (const auto& d : after->errors) {
+    if (d.language == *language && !known.contains(d.to_string()))
+      added.push_back(diagnostic_json(d));
+  }
+  o["fits"] = added.empty();
+  o["errors"] = std::move(added);
+  return json_reply(o);
+}
+
 // The phone simulator: a whole USSD conversation replayed over a version's content (the draft by
 // default), so staff see every screen a migrant would before they publish.
 http::HttpResponse simulate(AdminCall& call) {
@@ -491,6 +542,10 @@ void add_content_routes(std::vector<AdminRoute>& routes) {
                     publish_draft});
   routes.push_back({M::kPost, "/admin/api/content/rollback", Role::kPublisher,
                     "publish again one of the last 10 published versions: {version}", rollback});
+  routes.push_back({M::kPost, "/admin/api/content/draft/preview", Role::kViewer,
+                    "the live counter: {language, id, text} → length, encoding, SMS segments and "
+                    "the check errors the text would add",
+                    preview});
   routes.push_back({M::kPost, "/admin/api/content/simulate", Role::kViewer,
                     "the phone simulator: {inputs[], version?, route?, language?, country?} → "
                     "every screen",

@@ -279,6 +279,36 @@ TEST_F(ContentRoutes, AWholeFileEditReachesTheNodesAndABrokenOneIsCaughtByTheChe
   EXPECT_EQ(storage::draft_menu_version(db_), 0);
 }
 
+// The console's live counter: length, encoding and segments of the text as typed, and whether the
+// draft would still pass the checks with it.
+TEST_F(ContentRoutes, ThePreviewCountsTheTextAndSaysWhetherItStillFits) {
+  call(http::Method::kPost, "/admin/api/content/draft", Role::kEditor);
+  auto preview = [this](const std::string& text) {
+    const auto reply = call(http::Method::kPost, "/admin/api/content/draft/preview", Role::kViewer,
+                            boost::json::serialize(boost::json::object{
+                                {"language", "es"}, {"id", "need.hub"}, {"text", text}}));
+    EXPECT_EQ(reply.status, 200u) << reply.body;
+    return json(reply);
+  };
+  const auto short_text = preview("Oficina más cercana");
+  EXPECT_TRUE(short_text.at("fits").as_bool());
+  EXPECT_EQ(short_text.at("chars").as_int64(), 19);
+  EXPECT_EQ(short_text.at("encoding").as_string(), "UCS-2");  // "á" is not GSM-7 as written
+  EXPECT_EQ(short_text.at("sms_segments").as_int64(), 1);
+  const auto plain = preview("Oficina cercana");
+  EXPECT_EQ(plain.at("encoding").as_string(), "GSM-7");
+  EXPECT_EQ(plain.at("units").as_int64(), 15);
+  const auto overlong = preview(std::string(170, 'x'));
+  EXPECT_FALSE(overlong.at("fits").as_bool());
+  EXPECT_EQ(overlong.at("sms_segments").as_int64(), 2);
+  ASSERT_FALSE(overlong.at("errors").as_array().empty());
+  EXPECT_EQ(overlong.at("errors").as_array()[0].at("node").as_string(), "need");
+  // Nothing was stored by previewing.
+  EXPECT_NE(call(http::Method::kGet, "/admin/api/content/texts/es?version=draft", Role::kViewer)
+                .body.find("Ventanilla más cercana"),
+            std::string::npos);
+}
+
 // The phone simulator runs the draft by default: staff see the edited screen before publishing,
 // while the published version still shows the old one.
 TEST_F(ContentRoutes, TheSimulatorShowsTheDraftsScreensBeforeTheyArePublished) {
