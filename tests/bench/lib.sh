@@ -1,10 +1,13 @@
 # shellcheck shell=bash
-# Shared by the benchmark scripts (run.sh, ussd_bench.sh): logging, tool checks, cleanup of the
-# servers they start, the release and baseline builds, free ports, server start-up and wrk output
-# parsing. Source it after `cd "$repo_root"`; it defines functions and sets no options.
+# Shared by the benchmark scripts (run, run.sh, ussd_bench.sh, sms_bench.sh, ...): logging, tool
+# checks, cleanup of the servers they start, the release and baseline builds, free ports, server
+# start-up, wrk output parsing, SQLite reads and the figures file that tests/bench/run collects.
+# Source it after `cd "$repo_root"`; it defines functions and sets no options.
 #
 # Globals the functions use: out_dir (build/bench), tmp (a fresh temp dir), pids (servers to stop
-# on exit), STARTUP_TIMEOUT (s). bench_setup creates the first three and installs the traps.
+# on exit), STARTUP_TIMEOUT (s), SKIP_BUILD (1: use build/release/ventanilla as it is),
+# BENCH_FIGURES (a file; when set, `record_figure` appends to it). bench_setup creates the first
+# three and installs the traps.
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -44,9 +47,23 @@ bench_setup() {
 }
 
 build_release() {
+  if [[ "${SKIP_BUILD:-0}" == 1 ]]; then
+    [[ -x build/release/ventanilla ]] || die "SKIP_BUILD=1 but build/release/ventanilla is missing"
+    return 0
+  fi
   log "building the release preset (log: $out_dir/build-release.log)"
   cmake --workflow --preset release >"$out_dir/build-release.log" 2>&1 ||
     { tail -n 40 "$out_dir/build-release.log" >&2; die "release build failed"; }
+  # A source edited while ninja ran (a shared work tree) leaves objects built against the old
+  # header next to ones built against the new: a binary that crashes. Build again until ninja
+  # has nothing left to do.
+  local i
+  for ((i = 0; i < 3; i++)); do
+    cmake --build --preset release >"$out_dir/build-release-again.log" 2>&1 ||
+      { tail -n 40 "$out_dir/build-release-again.log" >&2; die "release build failed"; }
+    grep -q 'no work to do' "$out_dir/build-release-again.log" && break
+    log "sources changed during the build: building again"
+  done
   [[ -x build/release/ventanilla ]] || die "build/release/ventanilla missing after the build"
 }
 
@@ -72,7 +89,7 @@ s.close()'
 }
 
 # start_server NAME PORT CMD... : starts CMD in the background, logs to build/bench/NAME.log, and
-# waits until GET /healthz answers 2xx. Sets pid_NAME.
+# waits until GET /healthz answers 2xx. Sets pid_NAME and server_pid.
 start_server() {
   local name=$1 port=$2 pid deadline
   shift 2
@@ -80,6 +97,8 @@ start_server() {
   pid=$!
   pids+=("$pid")
   eval "pid_$name=$pid"
+  # shellcheck disable=SC2034  # read by the scripts that source this file
+  server_pid=$pid
   deadline=$((SECONDS + STARTUP_TIMEOUT))
   until curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" 2>/dev/null; do
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -110,4 +129,50 @@ parse_wrk() {
     /Socket errors:/ { gsub(",", ""); errors = $4 + $6 + $8 + $10 }
     END { printf "%s %.3f %.3f %d %d\n", rps, p50, p99, non2xx, errors }
   ' "$1"
+}
+
+# record_figure NAME VALUE UNIT BETTER [RATIO [NOTE]] : one measured figure for tests/bench/run,
+# appended as a tab-separated line to $BENCH_FIGURES (nothing when unset: each script runs alone).
+# BETTER is "higher" (rates) or "lower" (latencies, memory, times); RATIO is the figure over the
+# bare Beast baseline measured in the same script ("" when none applies).
+record_figure() {
+  [[ -n "${BENCH_FIGURES:-}" ]] || return 0
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:-}" "${6:-}" >>"$BENCH_FIGURES"
+}
+
+# ratio_of A B : A / B with 3 decimals.
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "" }'; }
+
+# sql_value DB QUERY : one value, read-only (the sqlite3 CLI, else python3's sqlite3 module).
+sql_value() {
+  if command -v sqlite3 >/dev/null; then
+    sqlite3 -readonly "$1" "$2"
+  else
+    python3 -c 'import sqlite3, sys
+print(sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True).execute(sys.argv[2]).fetchone()[0])' \
+      "$1" "$2"
+  fi
+}
+
+# stop_pid PID : SIGTERM, then SIGKILL after 10 s.
+stop_pid() {
+  local i
+  kill -TERM "$1" 2>/dev/null || return 0
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# proc_kib PID FIELD : a /proc/PID/status field in KiB (VmRSS, VmHWM, ...).
+proc_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+
+# keep_best VAR LINE : VAR keeps the parse_wrk line with the highest req/s.
+keep_best() {
+  local -n best_ref=$1
+  if [[ -z "$best_ref" ]] || awk -v a="${2%% *}" -v b="${best_ref%% *}" 'BEGIN { exit !(a > b) }'; then
+    best_ref=$2
+  fi
 }

@@ -57,16 +57,8 @@ if [[ ! -x "$fake_bin" || "$fake_src" -nt "$fake_bin" ]]; then
     "$fake_src" -o "$fake_bin"
 fi
 
-# sql QUERY : one value from the benchmark database, read-only (sqlite3 CLI, else python3).
-sql() {
-  if command -v sqlite3 >/dev/null; then
-    sqlite3 -readonly "$db" "$1"
-  else
-    python3 -c 'import sqlite3, sys
-print(sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True).execute(sys.argv[2]).fetchone()[0])' \
-      "$db" "$1"
-  fi
-}
+# sql QUERY : one value from the benchmark database, read-only.
+sql() { sql_value "$db" "$1"; }
 now_ms() { date +%s%3N; }
 stat_of() { sed -n "s/^$1 //p" <<<"$2"; }
 
@@ -112,17 +104,6 @@ start_ventanilla() {
     --listen "127.0.0.1:$target_port" --db "$db" --set "privacy.key_file=$tmp/secret.key" \
     --set "server.io_threads=$IO_THREADS" --set "outbound.enabled=$2" "${extra[@]}"
   ventanilla_pid=${!pid_var}
-}
-# stop_pid PID : SIGTERM, then SIGKILL after 10 s.
-stop_pid() {
-  local i
-  kill -TERM "$1" 2>/dev/null || return 0
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$1" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
 }
 
 # --- 1. enqueue: MESSAGES inbound SMS, senders off -----------------------------------------------
@@ -221,4 +202,8 @@ fi
 
 ((calls == MESSAGES && distinct == MESSAGES && fake_bad == 0 && not_sent == 0)) ||
   die "the carrier got $calls calls for $distinct recipients ($fake_bad bad) for $MESSAGES messages"
+record_figure outbox_enqueue_rate "$(rate "$MESSAGES" "$enqueue_ms")" msg/s higher "" \
+  "$MESSAGES inbound SMS, wall clock to the last outbox row"
+record_figure outbox_drain_rate "$drain_rate" msg/s higher "" \
+  "first to last carrier call, $ROUTES routes (cap $cap/s)"
 exit 0

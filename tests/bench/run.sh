@@ -6,7 +6,8 @@
 #   --self-test   measure the baseline against a second baseline instance instead of ventanilla
 #                 (no ventanilla build; the ratio shows this machine's noise floor, ideally ~1.0)
 # Environment: DURATION=10 (s per wrk run), ROUNDS=2, IO_THREADS=2, CONNECTIONS=64,
-#              WRK_THREADS=2, TARGET=0.8, STARTUP_TIMEOUT=60 (s to wait for /healthz)
+#              WRK_THREADS=2, TARGET=0.8, STARTUP_TIMEOUT=60 (s to wait for /healthz),
+#              SKIP_BUILD=0 (1 uses build/release/ventanilla as it is)
 # Exit codes: 0 figures printed (PASS or BELOW TARGET), 1 a build, server or wrk run failed or a
 #             server answered /healthz with non-2xx, 2 bad usage.
 set -euo pipefail
@@ -23,7 +24,7 @@ self_test=0
 case "${1:-}" in
   "") ;;
   --self-test) self_test=1 ;;
-  -h | --help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: tests/bench/run.sh [--self-test]" >&2; exit 2 ;;
 esac
 (($# <= 1)) || { echo "usage: tests/bench/run.sh [--self-test]" >&2; exit 2; }
@@ -113,5 +114,15 @@ else
   verdict="BELOW TARGET"
 fi
 printf '\nratio %s/baseline req/s: %s  (target >= %s)  %s\n' "$target" "$ratio" "$TARGET" "$verdict"
+if ((!self_test && !invalid)); then
+  read -r rps p50 p99 _ <<<"${best_line[baseline]}"
+  record_figure baseline_healthz_rps "$rps" req/s higher 1.000
+  record_figure baseline_healthz_p50_ms "$p50" ms lower
+  record_figure baseline_healthz_p99_ms "$p99" ms lower
+  read -r rps p50 p99 _ <<<"${best_line[ventanilla]}"
+  record_figure healthz_rps "$rps" req/s higher "$ratio"
+  record_figure healthz_p50_ms "$p50" ms lower
+  record_figure healthz_p99_ms "$p99" ms lower
+fi
 ((invalid == 0)) || exit 1
 exit 0

@@ -45,11 +45,7 @@ kannel_secret=benchkannelsecret$RANDOM$RANDOM$RANDOM
 kannel_path=/v1/kannel/sms/$kannel_secret
 
 # --- build ---------------------------------------------------------------------------------------
-if [[ "$SKIP_BUILD" == 1 ]]; then
-  [[ -x build/release/ventanilla ]] || die "SKIP_BUILD=1 but build/release/ventanilla is missing"
-else
-  build_release
-fi
+build_release  # honours SKIP_BUILD
 build_baseline
 
 # --- servers -------------------------------------------------------------------------------------
@@ -135,13 +131,6 @@ kannel_run() {
   count_sms "$2"
 }
 
-# keep_best VAR LINE: VAR keeps the parse_wrk line with the highest req/s.
-keep_best() {
-  local -n best=$1
-  if [[ -z "$best" ]] || awk -v a="${2%% *}" -v b="${best%% *}" 'BEGIN { exit !(a > b) }'; then
-    best=$2
-  fi
-}
 
 log "warm-up: 2 s per server and route (discarded)"
 baseline_run 2 "$tmp/warmup-baseline.txt"
@@ -209,5 +198,17 @@ else
 fi
 printf '\nratio Twilio inbound SMS/s / baseline /healthz req/s: %s (target >= %s); p99 %.3f ms  %s\n' \
   "$ratio" "$TARGET_RATIO" "$twilio_p99" "$verdict"
+# sms_figures PREFIX LINE : req/s (with its ratio to this run's baseline), p50 and p99.
+sms_figures() {
+  local rps p50 p99
+  read -r rps p50 p99 _ <<<"$2"
+  record_figure "${1}_rps" "$rps" req/s higher "$(ratio_of "$rps" "$base_rps")"
+  record_figure "${1}_p50_ms" "$p50" ms lower
+  record_figure "${1}_p99_ms" "$p99" ms lower
+}
+if ((invalid == 0)); then
+  sms_figures sms_twilio "$best_twilio"
+  [[ "$KANNEL" == 1 ]] && sms_figures sms_kannel "$best_kannel"
+fi
 ((invalid == 0)) || exit 1
 exit 0

@@ -7,7 +7,8 @@
 # Environment: DURATION=10 (s per wrk run), ROUNDS=1, IO_THREADS=2, CONNECTIONS=64 (wrk runs
 #              one thread per connection), TARGET_RATIO=0.5, TARGET_P99_MS=10,
 #              SYNCHRONOUS= (storage.synchronous for ventanilla; empty keeps its default, "full"),
-#              STARTUP_TIMEOUT=60 (s to wait for /healthz)
+#              STARTUP_TIMEOUT=60 (s to wait for /healthz), SKIP_BUILD=0 (1 uses
+#              build/release/ventanilla as it is)
 # Exit codes: 0 figures printed (PASS or BELOW TARGET), 1 a build, server or wrk run failed, or a
 #             USSD reply was bad (non-200, not CON/END, or off the walk), 2 bad usage.
 set -euo pipefail
@@ -23,7 +24,7 @@ STARTUP_TIMEOUT=${STARTUP_TIMEOUT:-60}
 
 case "${1:-}" in
   "") ;;
-  -h | --help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: tests/bench/ussd_bench.sh" >&2; exit 2 ;;
 esac
 
@@ -163,5 +164,12 @@ else
 fi
 printf '\nratio USSD hops/s / baseline /healthz req/s: %s (target >= %s); p99 %.3f ms (target <= %s)  %s\n' \
   "$ratio" "$TARGET_RATIO" "$ussd_p99" "$TARGET_P99_MS" "$verdict"
+if ((invalid == 0)); then
+  # The ratio is to this script's own baseline, measured with the same wrk -tC -cC.
+  record_figure ussd_baseline_t64_rps "$base_rps" req/s higher 1.000 "baseline /healthz, wrk -t$CONNECTIONS"
+  record_figure ussd_hop_rps "$ussd_rps" req/s higher "$ratio" "vs the wrk -t$CONNECTIONS baseline"
+  record_figure ussd_hop_p50_ms "$ussd_p50" ms lower
+  record_figure ussd_hop_p99_ms "$ussd_p99" ms lower
+fi
 ((invalid == 0)) || exit 1
 exit 0
