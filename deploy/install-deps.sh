@@ -15,6 +15,7 @@ PACKAGES=(
   # OpenSSL (HMAC-SHA256 pseudonyms), toml++ (config/ventanilla.toml), utf8proc (Unicode
   # normalisation and case folding for directory search).
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  # libargon2 hashes the staff console's passwords (Argon2id).
   libsqlite3-dev libspdlog-dev libfmt-dev libssl-dev libtomlplusplus-dev libutf8proc-dev libargon2-dev
   # Tests: GoogleTest/GoogleMock; sqlite3 CLI to inspect databases left by the crash tests.
   libgtest-dev libgmock-dev sqlite3
@@ -24,6 +25,9 @@ PACKAGES=(
   # Kannel end-to-end test (tests/integration/kannel_e2e_test.cpp): bearerbox and smsbox
   # (/usr/sbin) from kannel, the fakesmsc test client (/usr/lib/kannel/test) from kannel-extras.
   kannel kannel-extras
+  # The staff console's browser test (tests/integration/console_browser_test.sh): headless
+  # chromium, driven by playwright-core from npm.
+  chromium
   # The shipped TLS reverse proxy (tests/integration/nginx_proxy_test.cpp starts its own nginx on
   # loopback from deploy/nginx/ventanilla.conf; the system service is not used).
   nginx
@@ -60,7 +64,7 @@ for pkg in "${PACKAGES[@]}"; do
 done
 
 # Node.js and npm for the test that signs with Twilio's official helper library
-# (tests/integration/twilio_helper_test.sh). Only when the commands are missing: a machine with
+# (tests/integration/twilio_helper_test.sh) and the console's browser test (playwright-core). Only when the commands are missing: a machine with
 # Node from elsewhere (NodeSource) keeps it — Debian's npm package would conflict with it.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   for pkg in nodejs npm; do

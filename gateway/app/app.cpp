@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "app/admin_commands.hpp"
+#include "app/admin_listener.hpp"
 #include "app/content_commands.hpp"
 #include "app/content_snapshots.hpp"
 #include "app/data_commands.hpp"
@@ -112,6 +113,8 @@ http::ServerLimits server_limits(const config::Config& c) {
   s.handler_timeout = std::chrono::milliseconds(l.handler_timeout_ms);
   s.max_connections = l.max_connections;
   s.max_inflight = l.max_inflight;
+  s.shed_admin_at_percent = l.shed_admin_at_percent;
+  s.shed_sms_at_percent = l.shed_sms_at_percent;
   s.retry_after_s = l.retry_after_s;
   s.access_log = c.log.access_log;
   return s;
@@ -223,7 +226,8 @@ http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,
                 r.content_type = "text/plain; version=0.0.4; charset=utf-8";
                 return r;
               }),
-              .options = {.max_body_bytes = 0}});
+              // Overload is exactly when the operator needs to see the shedding.
+              .options = {.max_body_bytes = 0, .exempt_from_shedding = true}});
   return router;
 }
 
@@ -460,26 +464,34 @@ int run_serve(const CommandLine& cl) {
   // thread, not an io thread.
   net::signal_set reload_signal(io, SIGHUP);
   net::thread_pool reload_thread(1);
+  // Also what a publish from the console asks for: the new version is live at once, not at the
+  // next poll.
+  auto reload_content = [&reload_thread, &content, &readiness, &log] {
+    net::post(reload_thread, [&content, &readiness, &log] {
+      if (auto r = content.reload(); !r) {
+        log->error("content reload failed, keeping directory version {} and menus version {}: {}",
+                   content.directory_version(), content.menu_version(), r.error().message());
+        return;
+      }
+      readiness.content_loaded = content.directory() != nullptr;
+      log->info("content reloaded: directory version {}, menus version {}",
+                content.directory_version(), content.menu_version());
+    });
+  };
   std::function<void()> await_reload = [&] {
     reload_signal.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
-      net::post(reload_thread, [&content, &readiness, &log] {
-        if (auto r = content.reload(); !r) {
-          log->error("content reload failed, keeping directory version {} and menus version {}: {}",
-                     content.directory_version(), content.menu_version(), r.error().message());
-          return;
-        }
-        readiness.content_loaded = content.directory() != nullptr;
-        log->info("content reloaded: directory version {}, menus version {}",
-                  content.directory_version(), content.menu_version());
-      });
+      reload_content();
       await_reload();
     });
   };
   await_reload();
   auto limits = server_limits(*cfg);
   limits.max_connections = descriptor_bound_connections(limits.max_connections, *log);
-  http::Server server(io, router, *server_metrics, limits);
+  // One in-flight budget for every listener: the admin API's own listener must be given this
+  // gauge too (its routes are ShedClass::kAdmin), so admin work is shed first across both.
+  auto load = std::make_shared<http::LoadGauge>();
+  http::Server server(io, router, *server_metrics, limits, load);
   auto port = server.start(cfg->server.listen);
   if (!port) {
     log->error("{}", port.error().message());
@@ -488,6 +500,31 @@ int run_serve(const CommandLine& cl) {
   const auto colon = cfg->server.listen.rfind(':');
   log->info("listening on {}:{} with {} io thread(s)", cfg->server.listen.substr(0, colon), *port,
             cfg->server.io_threads);
+
+  // The staff API on its own (loopback) listener, sharing the in-flight budget as class admin.
+  std::unique_ptr<AdminListener> admin_listener;
+  if (!cfg->admin.listen.empty()) {
+    admin::AdminServices services;
+    services.directory = [&content] { return content.directory(); };
+    services.routes = route_profiles(*cfg);
+    services.content_changed = reload_content;
+    auto opened = AdminListener::open(cfg->storage.path, open_options(cfg->storage), io, limits,
+                                      load, logging::get("admin"), std::move(services));
+    if (!opened) {
+      log->error("admin API: {}", opened.error().message());
+      writer.stop();
+      return kExitFailure;
+    }
+    admin_listener = std::move(*opened);
+    auto admin_port = admin_listener->start(cfg->admin.listen);
+    if (!admin_port) {
+      log->error("admin API: {}", admin_port.error().message());
+      writer.stop();
+      return kExitFailure;
+    }
+    log->info("admin API listening on {}:{}",
+              cfg->admin.listen.substr(0, cfg->admin.listen.rfind(':')), *admin_port);
+  }
 
   std::unique_ptr<outbound::OutboxDrainer> drainer;
   // A lease must outlast the longest call, or a slow call's row would be recovered as in doubt
@@ -561,7 +598,13 @@ int run_serve(const CommandLine& cl) {
     purge_timer.cancel();
     reload_signal.cancel();
     if (drainer) drainer->stop();
-    server.stop(drain, [&io] { io.stop(); });
+    // Both listeners drain; the last to finish stops the io threads.
+    auto listening = std::make_shared<std::atomic<int>>(admin_listener ? 2 : 1);
+    auto drained = [&io, listening] {
+      if (listening->fetch_sub(1) == 1) io.stop();
+    };
+    server.stop(drain, drained);
+    if (admin_listener) admin_listener->stop(drain, drained);
     // Handlers past the drain deadline must not hold the process: stop regardless a second
     // later.
     hard_stop.expires_after(drain + std::chrono::seconds(1));

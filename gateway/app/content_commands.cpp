@@ -21,13 +21,6 @@
 
 namespace ventanilla::app {
 
-namespace {
-
-std::string option_or(const CommandLine& cl, const std::string& name, const std::string& fallback) {
-  auto it = cl.options.find(name);
-  return it == cl.options.end() ? fallback : it->second;
-}
-
 // The route profiles content must fit: the [ussd] route and every generic-ussd [[route]] (each
 // may have its own screen size and encoding).
 std::vector<dialog::RouteProfile> route_profiles(const config::Config& cfg) {
@@ -37,6 +30,13 @@ std::vector<dialog::RouteProfile> route_profiles(const config::Config& cfg) {
       profiles.push_back({r.name, generic_ussd_settings(cfg, r).screen});
   }
   return profiles;
+}
+
+namespace {
+
+std::string option_or(const CommandLine& cl, const std::string& name, const std::string& fallback) {
+  auto it = cl.options.find(name);
+  return it == cl.options.end() ? fallback : it->second;
 }
 
 struct LoadedContent {

@@ -30,8 +30,9 @@ struct StatusShared {
 };
 
 http::Route make_status_route(std::shared_ptr<StatusShared> shared, const config::Config& config) {
-  auto handler = [shared](const http::HttpRequest& request,
-                          http::RequestContext& rc) -> net::awaitable<http::HttpResponse> {
+  auto handler = [shared, retry_after_s = config.limits.retry_after_s](
+                     const http::HttpRequest& request,
+                     http::RequestContext& rc) -> net::awaitable<http::HttpResponse> {
     StatusShared& s = *shared;
     if (s.capability && !capability_secret_matches(request.path(), s.route.status_path, s.secrets))
       co_return http::HttpResponse::text(404, "not found\n");
@@ -74,7 +75,10 @@ http::Route make_status_route(std::shared_ptr<StatusShared> shared, const config
     if (!written) {
       s.log->error("{} route {} delivery report not recorded: {}", rc.request_id, s.route.name,
                    written.error().message());
-      co_return http::HttpResponse::text(503, "try again\n");  // the carrier retries
+      // The carrier retries; Retry-After says when (RFC 9110 §15.6.4).
+      http::HttpResponse retry = http::HttpResponse::text(503, "try again\n");
+      retry.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+      co_return retry;
     }
     for (std::size_t i = 0; i < outcomes->size(); ++i) {
       switch ((*outcomes)[i]) {
@@ -102,6 +106,7 @@ http::Route make_status_route(std::shared_ptr<StatusShared> shared, const config
   route.handler = http::AsyncHandler(std::move(handler));
   route.options.max_body_bytes = config.limits.webhook_body_bytes;
   route.options.requires_content_length = true;  // as every carrier webhook (reliability.md §5)
+  route.options.shed_class = http::ShedClass::kSms;  // 503 + Retry-After: carriers retry
   return route;
 }
 

@@ -140,12 +140,14 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
       http::AddressRanges allow_from;       // empty: any peer
       http::AddressRanges trusted_proxies;  // whose X-Forwarded-* headers are believed
       std::atomic<bool> warned_rebuilt_url{false};
+      std::uint32_t retry_after_s = 1;  // limits.retry_after_s
     };
     auto shared = std::make_shared<Shared>(deps);
     shared->route = r;
     shared->secrets = std::move(*secrets);
     shared->protocol = std::move(*protocol);
     shared->capability = carriers::uses_capability_path(r.carrier);
+    shared->retry_after_s = config.limits.retry_after_s;
     auto allow = http::AddressRanges::parse(r.allow_from);
     if (!allow) return route_error(r, "allow_from: " + allow.error().detail);
     shared->allow_from = std::move(*allow);
@@ -164,6 +166,12 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
     auto handler = [shared](const http::HttpRequest& request,
                             http::RequestContext& rc) -> net::awaitable<http::HttpResponse> {
       Shared& s = *shared;
+      // Nothing was stored: the carrier should retry, and Retry-After says when (RFC 9110 §15.6.4).
+      auto unavailable = [&s](std::string body) {
+        http::HttpResponse refusal = http::HttpResponse::text(503, std::move(body));
+        refusal.headers.emplace_back("Retry-After", std::to_string(s.retry_after_s));
+        return refusal;
+      };
       // The caller: the TCP peer, or — when the peer is a trusted proxy — the last address it
       // appended to X-Forwarded-For. Headers from anyone else are ignored (reliability.md §1).
       const bool via_proxy =
@@ -235,7 +243,7 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
       }
       if (menus == nullptr || directory == nullptr) {
         ++s.deps.metrics.failed;
-        co_return http::HttpResponse::text(503, "content not loaded\n");
+        co_return unavailable("content not loaded\n");
       }
       struct Work {
         std::vector<privacy::SubscriberId> subscribers;
@@ -266,7 +274,7 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
         s.deps.log->error("{} route {}: not committed: {}", rc.request_id, s.route.name,
                           written.error().message());
         // Not acknowledged: the carrier retries, and the retry finds nothing stored.
-        co_return http::HttpResponse::text(503, "try again\n");
+        co_return unavailable("try again\n");
       }
       std::optional<std::string> inline_reply;
       for (const auto& o : work->outcomes) {
@@ -291,6 +299,7 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
     route.options.max_body_bytes = config.limits.webhook_body_bytes;
     // reliability.md §5: a carrier POST states its length; a chunked or unframed one is a 411.
     route.options.requires_content_length = true;
+    route.options.shed_class = http::ShedClass::kSms;  // 503 + Retry-After: carriers retry
     routes.push_back(std::move(route));
     deps.log->info("route {}: {} on {}{}", r.name, r.carrier, r.path,
                    shared->capability ? "/<secret>" : "");

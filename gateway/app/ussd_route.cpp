@@ -4,13 +4,16 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <memory>
 
 #include "app/route_support.hpp"
 #include "app/sms_routes.hpp"
 #include "carriers/africastalking_ussd.hpp"
 #include "carriers/generic_json.hpp"
+#include "dialog/engine.hpp"
 #include "storage/async_write.hpp"
 #include "storage/session_store.hpp"
 
@@ -23,6 +26,51 @@ namespace net = boost::asio;
 // When no menus are loaded at all there is no translated apology to give.
 constexpr std::string_view kLastResortApology =
     "Servicio no disponible. Intente mas tarde. / Service unavailable, please try later.";
+
+// What a hop the server sheds under load gets: the protocol's session-ending reply with the
+// apology in the default language, HTTP 200 — with a 5xx the carrier shows its user an error page
+// or drops the session without a word. The server asks for it on an io thread for every shed hop,
+// exactly when it has no time to spare, so it is rendered once per menus snapshot (at start-up,
+// then on the first shed after a reload) and is otherwise one atomic load and a pointer compare:
+// no storage, no body parsing (the body is not even read).
+class ShedApology {
+ public:
+  ShedApology(const ContentSnapshots& content,
+              std::shared_ptr<const carriers::UssdProtocol> protocol, text::ScreenLimit screen)
+      : content_(content), protocol_(std::move(protocol)), screen_(screen) {
+    reply();
+  }
+
+  std::shared_ptr<const http::HttpResponse> reply() {
+    auto menus = content_.menus();
+    auto cached = cache_.load(std::memory_order_acquire);
+    if (cached && cached->menus == menus) return cached->reply;
+    // Two threads may render the same snapshot at once; either result is the same reply.
+    auto fresh = std::make_shared<const Rendered>(Rendered{menus, render(menus.get())});
+    cache_.store(fresh, std::memory_order_release);
+    return fresh->reply;
+  }
+
+ private:
+  struct Rendered {
+    std::shared_ptr<const dialog::MenuSet> menus;  // the snapshot `reply` was rendered from
+    std::shared_ptr<const http::HttpResponse> reply;
+  };
+
+  std::shared_ptr<const http::HttpResponse> render(const dialog::MenuSet* menus) const {
+    const std::string text = menus != nullptr ? dialog::apology(*menus, "", screen_).text
+                                              : std::string(kLastResortApology);
+    auto r = std::make_shared<http::HttpResponse>(
+        http::HttpResponse::text(200, protocol_->reply(text, true).body));
+    r->content_type = std::string(protocol_->reply_content_type());
+    return r;
+  }
+
+  const ContentSnapshots& content_;
+  const std::shared_ptr<const carriers::UssdProtocol> protocol_;
+  const text::ScreenLimit screen_;
+  std::atomic<std::shared_ptr<const Rendered>> cache_;
+};
 
 }  // namespace
 
@@ -166,6 +214,10 @@ http::Route make_ussd_route(UssdRouteSpec spec, UssdRouteDeps deps) {
   route.handler = http::AsyncHandler(std::move(handler));
   route.options.max_body_bytes = shared->spec.max_body_bytes;
   route.options.requires_content_length = true;  // as every carrier webhook (reliability.md §5)
+  route.options.shed_class = http::ShedClass::kUssd;  // shed last: a user is holding the session
+  auto shed = std::make_shared<ShedApology>(shared->deps.content, shared->spec.protocol,
+                                            shared->spec.settings.screen);
+  route.options.shed_reply = [shed] { return shed->reply(); };
   return route;
 }
 

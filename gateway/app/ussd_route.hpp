@@ -4,7 +4,9 @@
 // storage-writer job running the hop (inbound/ussd_hop.hpp) → the carrier's reply. A forged or
 // stale request is a 403 and a malformed one a 400, both before anything is stored; a real hop is
 // never answered with 5xx: a failure becomes a localized end-of-session apology, because a
-// carrier shows its users a generic error (or nothing) for those.
+// carrier shows its users a generic error (or nothing) for those. So does a hop the server sheds
+// under load (shed class USSD, the last to go): the apology in the default language, rendered in
+// advance per menus snapshot, answered without reading the body.
 
 #include <atomic>
 #include <chrono>

@@ -32,8 +32,13 @@ struct LimitsConfig {
   std::uint32_t write_timeout_ms = 10'000;       // writing one response
   std::uint32_t handler_timeout_ms = 5'000;      // one handler run
   std::uint32_t max_connections = 1024;          // beyond it new connections get 503 and close
-  std::uint32_t max_inflight = 256;         // requests being handled; beyond it 503 + Retry-After
-  std::uint32_t retry_after_s = 1;          // Retry-After on shed requests
+  std::uint32_t max_inflight = 256;  // requests being handled; beyond it 503 + Retry-After
+  // Shares of max_inflight (percent, 1..100) up to which admin and SMS requests are admitted;
+  // USSD is admitted up to 100 %, so under load admin is shed first, then SMS, then USSD.
+  // shed_admin_at_percent <= shed_sms_at_percent.
+  std::uint32_t shed_admin_at_percent = 50;
+  std::uint32_t shed_sms_at_percent = 80;
+  std::uint32_t retry_after_s = 1;          // Retry-After on shed requests and refused connections
   std::uint32_t drain_timeout_ms = 10'000;  // graceful stop: finish what was read, then force
 
   bool operator==(const LimitsConfig&) const = default;
@@ -170,6 +175,14 @@ struct OutboundConfig {
   bool operator==(const OutboundConfig&) const = default;
 };
 
+// The staff API and console (issue #7): their own listener, loopback by default, so they are
+// reachable only from the machine (or through the nginx site's allow-listed /admin/).
+struct AdminConfig {
+  std::string listen = "127.0.0.1:8081";  // "" turns the admin API off
+
+  bool operator==(const AdminConfig&) const = default;
+};
+
 struct Config {
   ServerConfig server;
   LimitsConfig limits;
@@ -179,6 +192,7 @@ struct Config {
   ContentConfig content;
   UssdConfig ussd;
   OutboundConfig outbound;
+  AdminConfig admin;
   std::vector<RouteConfig> routes;
   std::string source;  // the file it came from ("" = built-in defaults), for messages
 

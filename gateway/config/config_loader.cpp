@@ -53,6 +53,10 @@ std::string check_listen(std::string_view value) {
   return parsed ? std::string() : parsed.error().detail;
 }
 
+std::string check_optional_listen(std::string_view value) {
+  return value.empty() ? std::string() : check_listen(value);
+}
+
 std::string check_route_path(std::string_view value) {
   if (value.size() < 2 || value.front() != '/' ||
       value.find_first_of("?# ") != std::string_view::npos)
@@ -104,6 +108,10 @@ constexpr auto kFields = std::to_array<Field>({
     {"limits.max_connections", [](Config& c) -> Target { return &c.limits.max_connections; }, 8,
      1'000'000},
     {"limits.max_inflight", [](Config& c) -> Target { return &c.limits.max_inflight; }, 1, 100'000},
+    {"limits.shed_admin_at_percent",
+     [](Config& c) -> Target { return &c.limits.shed_admin_at_percent; }, 1, 100},
+    {"limits.shed_sms_at_percent",
+     [](Config& c) -> Target { return &c.limits.shed_sms_at_percent; }, 1, 100},
     {"limits.retry_after_s", [](Config& c) -> Target { return &c.limits.retry_after_s; }, 1, 3600},
     {"limits.drain_timeout_ms", [](Config& c) -> Target { return &c.limits.drain_timeout_ms; }, 0,
      kMaxTimeoutMs},
@@ -148,6 +156,9 @@ constexpr auto kFields = std::to_array<Field>({
      check_optional_env_name, true},
     {"ussd.secret_file", [](Config& c) -> Target { return &c.ussd.secret_file; }, 0, 0, nullptr,
      true},
+
+    {"admin.listen", [](Config& c) -> Target { return &c.admin.listen; }, 0, 0,
+     check_optional_listen, true},
 
     {"outbound.enabled", [](Config& c) -> Target { return &c.outbound.enabled; }},
     {"outbound.poll_interval_ms", [](Config& c) -> Target { return &c.outbound.poll_interval_ms; },
@@ -267,6 +278,8 @@ struct CrossBound {
 constexpr std::array kCrossBounds{
     CrossBound{"limits.max_url_bytes", "limits.max_header_bytes"},
     CrossBound{"limits.webhook_body_bytes", "limits.max_body_bytes"},
+    // Admin work is shed no later than SMS: the order admin → SMS → USSD is the point.
+    CrossBound{"limits.shed_admin_at_percent", "limits.shed_sms_at_percent"},
 };
 
 constexpr std::array<std::pair<std::string_view, Synchronous>, 4> kSynchronousNames{{

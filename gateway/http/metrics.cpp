@@ -74,6 +74,11 @@ void ServerMetrics::record_shed(ShedReason reason) noexcept {
   shed_[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
 }
 
+void ServerMetrics::record_shed(ShedClass shed_class) noexcept {
+  shed_by_class_[static_cast<std::size_t>(shed_class)].fetch_add(1, std::memory_order_relaxed);
+  record_shed(ShedReason::kInflight);
+}
+
 std::uint64_t ServerMetrics::requests(std::size_t route_index, unsigned status) const noexcept {
   if (route_index > route_names_.size() || status >= kStatusSlots) return 0;
   return per_route_[route_index].by_status[status].load(std::memory_order_relaxed);
@@ -81,6 +86,10 @@ std::uint64_t ServerMetrics::requests(std::size_t route_index, unsigned status) 
 
 std::uint64_t ServerMetrics::shed(ShedReason reason) const noexcept {
   return shed_[static_cast<std::size_t>(reason)].load(std::memory_order_relaxed);
+}
+
+std::uint64_t ServerMetrics::shed(ShedClass shed_class) const noexcept {
+  return shed_by_class_[static_cast<std::size_t>(shed_class)].load(std::memory_order_relaxed);
 }
 
 void ServerMetrics::render(std::string& out) const {
@@ -98,8 +107,9 @@ void ServerMetrics::render(std::string& out) const {
                      route_name(i), s, n);
     }
   }
-  out += "# HELP ventanilla_http_request_duration_seconds Time from request read to response "
-         "written, by route.\n";
+  out +=
+      "# HELP ventanilla_http_request_duration_seconds Time from request read to response "
+      "written, by route.\n";
   out += "# TYPE ventanilla_http_request_duration_seconds histogram\n";
   for (std::size_t i = 0; i <= route_names_.size(); ++i) {
     if (per_route_[i].latency.count() == 0 && i == route_names_.size()) continue;
@@ -110,11 +120,22 @@ void ServerMetrics::render(std::string& out) const {
   out += "# TYPE ventanilla_http_open_connections gauge\n";
   fmt::format_to(std::back_inserter(out), "ventanilla_http_open_connections {}\n",
                  open_connections());
-  out += "# HELP ventanilla_http_shed_total Requests or connections refused with 503 under "
-         "load.\n";
+  out +=
+      "# HELP ventanilla_http_inflight Requests being handled now, on every listener sharing "
+      "the in-flight budget.\n";
+  out += "# TYPE ventanilla_http_inflight gauge\n";
+  fmt::format_to(std::back_inserter(out), "ventanilla_http_inflight {}\n", inflight());
+  // One series per class for in-flight sheds (their sum is what reason="inflight" alone used to
+  // be, so sum(...{reason="inflight"}) keeps its meaning); connections have no class.
+  out +=
+      "# HELP ventanilla_http_shed_total Requests shed under load (by shed class; USSD gets its "
+      "end-of-session apology, the rest 503) or connections refused with 503.\n";
   out += "# TYPE ventanilla_http_shed_total counter\n";
-  fmt::format_to(std::back_inserter(out), "ventanilla_http_shed_total{{reason=\"inflight\"}} {}\n",
-                 shed(ShedReason::kInflight));
+  for (const ShedClass c : {ShedClass::kAdmin, ShedClass::kSms, ShedClass::kUssd}) {
+    fmt::format_to(std::back_inserter(out),
+                   "ventanilla_http_shed_total{{reason=\"inflight\",class=\"{}\"}} {}\n",
+                   to_string(c), shed(c));
+  }
   fmt::format_to(std::back_inserter(out),
                  "ventanilla_http_shed_total{{reason=\"connections\"}} {}\n",
                  shed(ShedReason::kConnections));

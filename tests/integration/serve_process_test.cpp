@@ -48,11 +48,11 @@ TEST(ServeProcess, AnswersHealthReadinessAndMetrics) {
   auto metrics = round_trip(serve.port(), get_request("/metrics"));
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
-  for (const char* name :
-       {"ventanilla_http_requests_total{route=\"healthz\",status=\"200\"} 1",
-        "ventanilla_http_request_duration_seconds_bucket{route=\"readyz\"",
-        "ventanilla_http_open_connections", "ventanilla_http_shed_total{reason=\"inflight\"} 0",
-        "ventanilla_storage_commit_duration_seconds_count"}) {
+  for (const char* name : {"ventanilla_http_requests_total{route=\"healthz\",status=\"200\"} 1",
+                           "ventanilla_http_request_duration_seconds_bucket{route=\"readyz\"",
+                           "ventanilla_http_open_connections",
+                           "ventanilla_http_shed_total{reason=\"inflight\",class=\"ussd\"} 0",
+                           "ventanilla_storage_commit_duration_seconds_count"}) {
     EXPECT_NE(metrics->body.find(name), std::string::npos) << name << "\n" << metrics->body;
   }
 }

@@ -74,7 +74,7 @@ log_file=$tmp/serve.log
 VENTANILLA_TWILIO_AUTH_TOKEN=$token "$binary" serve \
   --config "$source_dir/config/ventanilla.toml" --listen 127.0.0.1:0 --db "$tmp/v.db" \
   --set "privacy.key_file=$tmp/secret.key" --set "content.data_dir=$source_dir/data" \
-  --set "content.menus_dir=$source_dir/menus" >"$log_file" 2>&1 &
+  --set "content.menus_dir=$source_dir/menus" --set "admin.listen=" >"$log_file" 2>&1 &
 server_pid=$!
 
 # Port 0: the kernel picks a free port and the server logs "listening on 127.0.0.1:PORT".

@@ -4,11 +4,11 @@
 
 namespace ventanilla::test {
 
-InProcessServer::InProcessServer(http::Router router, http::ServerLimits limits,
-                                 unsigned threads)
+InProcessServer::InProcessServer(http::Router router, http::ServerLimits limits, unsigned threads,
+                                 std::shared_ptr<http::LoadGauge> load)
     : router_(std::move(router)),
       metrics_(std::make_unique<http::ServerMetrics>(router_.route_names())),
-      server_(std::make_unique<http::Server>(io_, router_, *metrics_, limits)) {
+      server_(std::make_unique<http::Server>(io_, router_, *metrics_, limits, std::move(load))) {
   auto port = server_->start("127.0.0.1:0");
   if (!port) throw std::runtime_error(port.error().message());
   port_ = *port;

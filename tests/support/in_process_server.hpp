@@ -17,7 +17,9 @@ namespace ventanilla::test {
 
 class InProcessServer {
  public:
-  InProcessServer(http::Router router, http::ServerLimits limits, unsigned threads = 2);
+  // `load`: an in-flight gauge shared with other servers (null: the server's own).
+  InProcessServer(http::Router router, http::ServerLimits limits, unsigned threads = 2,
+                  std::shared_ptr<http::LoadGauge> load = nullptr);
   ~InProcessServer();
 
   std::uint16_t port() const { return port_; }

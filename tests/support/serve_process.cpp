@@ -25,6 +25,9 @@ ChildProcess start(const TempDir& dir, const ServeOptions& o, std::string& db_pa
     args.insert(args.end(),
                 {"--set", "content.menus_dir=" + std::string(VENTANILLA_SOURCE_DIR) + "/menus"});
   }
+  // The admin API on an ephemeral port too, so servers never contend for 8081 (a test's
+  // extra_args, applied later, may turn it off with admin.listen=).
+  args.insert(args.end(), {"--set", "admin.listen=127.0.0.1:0"});
   args.insert(args.end(), o.extra_args.begin(), o.extra_args.end());
   SpawnOptions spawn;
   spawn.capture_stdout = false;
@@ -40,8 +43,19 @@ ChildProcess start(const TempDir& dir, const ServeOptions& o, std::string& db_pa
 }
 }  // namespace
 
+namespace {
+// The port of a "listening on HOST:PORT ..." line.
+std::uint16_t port_in(const std::string& line, std::size_t at) {
+  const auto colon = line.find(':', at + 13);
+  const auto space = line.find(' ', colon);
+  return static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1, space - colon - 1)));
+}
+}  // namespace
+
 ServeProcess::ServeProcess(const TempDir& dir, ServeOptions options)
     : child_(start(dir, options, db_path_)) {
+  bool admin_expected = true;
+  for (const auto& a : options.extra_args) admin_expected = admin_expected && a != "admin.listen=";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     auto line = child_.err().read_line(std::chrono::milliseconds(200));
@@ -52,10 +66,12 @@ ServeProcess::ServeProcess(const TempDir& dir, ServeOptions options)
     lines_.push_back(*line);
     const auto at = line->find("listening on ");
     if (at == std::string::npos) continue;
-    const auto colon = line->find(':', at + 13);
-    const auto space = line->find(' ', colon);
-    port_ = static_cast<std::uint16_t>(std::stoi(line->substr(colon + 1, space - colon - 1)));
-    return;
+    if (line->find("admin API listening on ") != std::string::npos) {
+      admin_port_ = port_in(*line, at);
+    } else {
+      port_ = port_in(*line, at);
+    }
+    if (port_ != 0 && (admin_port_ != 0 || !admin_expected)) return;
   }
   std::string seen;
   for (const auto& l : lines_) seen += l + "\n";

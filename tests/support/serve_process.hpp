@@ -31,6 +31,8 @@ class ServeProcess {
   ServeProcess(const TempDir& dir, ServeOptions options = {});
 
   std::uint16_t port() const { return port_; }
+  // The admin API's port (0 when a test turned it off with {"--set", "admin.listen="}).
+  std::uint16_t admin_port() const { return admin_port_; }
   ChildProcess& process() { return child_; }
   const std::string& db_path() const { return db_path_; }
   // Every stderr line seen so far plus whatever arrives within `wait`.
@@ -43,6 +45,7 @@ class ServeProcess {
   std::string db_path_;  // before child_: start() fills it while child_ is constructed
   ChildProcess child_;
   std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
   std::vector<std::string> lines_;
 };
 

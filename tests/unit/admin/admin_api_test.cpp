@@ -17,6 +17,7 @@
 #include "storage/api_token_store.hpp"
 #include "storage/audit_store.hpp"
 #include "storage/migrations.hpp"
+#include "support/shipped_data.hpp"
 #include "support/temp_dir.hpp"
 
 namespace ventanilla::admin {
@@ -110,6 +111,24 @@ TEST_F(AdminApiTest, EveryRouteDeclaresARoleExceptLoggingIn) {
       public_routes.push_back(std::string(to_string(route.method)) + " " + route.pattern);
   }
   EXPECT_EQ(public_routes, std::vector<std::string>{"POST /admin/api/session"});
+}
+
+// docs/admin-api.md lists every route with its role, so the table operators read cannot drift
+// from the one the server enforces.
+TEST_F(AdminApiTest, TheDocumentedRouteTableMatchesTheRealOne) {
+  const std::string doc =
+      test::read_file(std::string(VENTANILLA_SOURCE_DIR) + "/docs/admin-api.md");
+  ASSERT_FALSE(doc.empty());
+  std::size_t rows = 0;
+  for (std::size_t at = doc.find("\n| `"); at != std::string::npos; at = doc.find("\n| `", at + 1))
+    ++rows;
+  EXPECT_EQ(rows, api_.routes().size());
+  for (const auto& route : api_.routes()) {
+    const std::string row = "| `" + std::string(to_string(route.method)) + " " + route.pattern +
+                            "` | " + (route.role ? std::string(to_string(*route.role)) : "anyone") +
+                            " |";
+    EXPECT_NE(doc.find(row), std::string::npos) << row;
+  }
 }
 
 // The role × route matrix, from the route table: a role below the route's gets 403 naming the

@@ -130,6 +130,8 @@ write_timeout_ms = 5000
 handler_timeout_ms = 6000
 max_connections = 100
 max_inflight = 10
+shed_admin_at_percent = 40
+shed_sms_at_percent = 60
 retry_after_s = 7
 drain_timeout_ms = 0
 
@@ -182,13 +184,17 @@ request_timeout_ms = 2000
 ca_file = "/etc/ssl/extra.pem"
 finished_retention_h = 24
 max_queue_age_h = 12
+
+[admin]
+listen = "127.0.0.1:9091"
 )";
 
 TEST(ParseConfig, FullFileSetsEveryField) {
   ASSERT_EQ(key_set(kFullFile), known_key_set()) << "kFullFile must set every key";
   Config want;
   want.server = {"[::1]:9090", 8};
-  want.limits = {16384, 50, 2048, 2097152, 32768, 2000, 3000, 4000, 5000, 6000, 100, 10, 7, 0};
+  want.limits = {16384, 50,   2048, 2097152, 32768, 2000, 3000, 4000,
+                 5000,  6000, 100,  10,      40,    60,   7,    0};
   want.storage = {"/srv/v.db", Synchronous::kNormal, 0, 1, 0};
   want.privacy = {"/etc/ventanilla/key", false};
   want.log = {LogLevel::kDebug, true};
@@ -206,6 +212,7 @@ TEST(ParseConfig, FullFileSetsEveryField) {
                "VENTANILLA_AT_USSD_SECRET",
                "/etc/ventanilla/secrets/africastalking-ussd"};
   want.outbound = {false, 250, 30, 8, 2, 5, 500, 600, 1000, 2000, "/etc/ssl/extra.pem", 24, 12};
+  want.admin = {"127.0.0.1:9091"};
   want.source = kSource;
   EXPECT_EQ(parse_ok(kFullFile), want);
 }
