@@ -1,6 +1,7 @@
 // The audit log, read page by page, and a check of its hash chain.
 #include <charconv>
 
+#include "admin/audit_report.hpp"
 #include "admin/route_groups.hpp"
 
 namespace ventanilla::admin {
@@ -57,16 +58,7 @@ http::HttpResponse list_rows(AdminCall& call) {
 }
 
 http::HttpResponse verify(AdminCall& call) {
-  const auto report = storage::verify_audit_chain(call.db);
-  boost::json::object o;
-  o["ok"] = report.ok();
-  o["rows"] = report.rows;
-  o["head_sha256"] = report.head_sha256;
-  if (report.first_bad_seq) {
-    o["first_bad_seq"] = *report.first_bad_seq;
-    o["problem"] = report.problem;
-  }
-  return json_reply(o);
+  return json_reply(audit_report_json(storage::verify_audit_chain(call.db)));
 }
 
 }  // namespace

@@ -11,11 +11,13 @@
 #include <string>
 #include <variant>
 
+#include "admin/audit_report.hpp"
 #include "admin/role.hpp"
 #include "admin/staff_service.hpp"
 #include "admin/token_service.hpp"
 #include "app/app.hpp"
 #include "app/route_support.hpp"
+#include "app/verb_output.hpp"
 #include "storage/audit_store.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite_error.hpp"
@@ -25,18 +27,6 @@ namespace ventanilla::app {
 namespace {
 
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
-
-int usage_error(std::string_view verb, const std::string& message) {
-  std::fprintf(stderr, "ventanilla %.*s: %s\n\n%s", static_cast<int>(verb.size()), verb.data(),
-               message.c_str(), usage(verb).c_str());
-  return kExitUsage;
-}
-
-int failure(std::string_view verb, const std::string& message) {
-  std::fprintf(stderr, "ventanilla %.*s: %s\n", static_cast<int>(verb.size()), verb.data(),
-               message.c_str());
-  return kExitFailure;
-}
 
 // "cli:alice": who ran the verb, as the audit log records it.
 std::string cli_actor() {
@@ -59,9 +49,9 @@ std::variant<storage::Database, int> open_database(std::string_view verb, const 
     return kExitUsage;
   }
   auto db = storage::Database::open(cfg->storage.path, open_options(cfg->storage));
-  if (!db) return failure(verb, db.error().message());
+  if (!db) return verb_failure(verb, db.error().message());
   if (auto migrated = storage::apply_migrations(*db, storage::embedded_migrations()); !migrated) {
-    return failure(verb, migrated.error().message());
+    return verb_failure(verb, migrated.error().message());
   }
   return std::move(*db);
 }
@@ -80,18 +70,18 @@ int token_create(const CommandLine& cl, storage::Database& db) {
   const auto name = cl.options.find("--name");
   const auto role_name = cl.options.find("--role");
   if (name == cl.options.end() || name->second.empty())
-    return usage_error(kVerb, "--name is required");
-  if (name->second.size() > 80) return usage_error(kVerb, "--name: over 80 characters");
-  if (role_name == cl.options.end()) return usage_error(kVerb, "--role is required");
+    return verb_usage_error(kVerb, "--name is required");
+  if (name->second.size() > 80) return verb_usage_error(kVerb, "--name: over 80 characters");
+  if (role_name == cl.options.end()) return verb_usage_error(kVerb, "--role is required");
   if (!admin::parse_role(role_name->second)) {
-    return usage_error(kVerb, "--role: must be viewer, editor, publisher or admin, got '" +
-                                  role_name->second + "'");
+    return verb_usage_error(kVerb, "--role: must be viewer, editor, publisher or admin, got '" +
+                                       role_name->second + "'");
   }
   std::optional<std::int64_t> expires;
   const std::int64_t now = epoch_ms();
   if (const auto d = cl.options.find("--expires-days"); d != cl.options.end()) {
     const auto days = parse_positive(d->second, 3650);
-    if (!days) return usage_error(kVerb, "--expires-days: a whole number from 1 to 3650");
+    if (!days) return verb_usage_error(kVerb, "--expires-days: a whole number from 1 to 3650");
     expires = now + *days * kDayMs;
   }
   const auto created = admin::create_token(db, name->second, *admin::parse_role(role_name->second),
@@ -131,14 +121,14 @@ int token_list(const CommandLine& cl, storage::Database& db) {
 
 int token_revoke(const CommandLine& cl, storage::Database& db) {
   constexpr std::string_view kVerb = "token";
-  if (cl.positionals.size() != 2) return usage_error(kVerb, "revoke takes one token ID");
+  if (cl.positionals.size() != 2) return verb_usage_error(kVerb, "revoke takes one token ID");
   const auto id = parse_positive(cl.positionals[1], INT64_MAX);
-  if (!id) return usage_error(kVerb, "revoke: ID must be a token id from `token list`");
+  if (!id) return verb_usage_error(kVerb, "revoke: ID must be a token id from `token list`");
   switch (admin::revoke_token(db, *id, cli_audit()).outcome) {
     case admin::RevokeOutcome::kNotFound:
-      return failure(kVerb, "no token " + cl.positionals[1]);
+      return verb_failure(kVerb, "no token " + cl.positionals[1]);
     case admin::RevokeOutcome::kAlreadyRevoked:
-      return failure(kVerb, "token " + cl.positionals[1] + " is already revoked");
+      return verb_failure(kVerb, "token " + cl.positionals[1] + " is already revoked");
     case admin::RevokeOutcome::kRevoked:
       break;
   }
@@ -180,7 +170,7 @@ int user_command(const CommandLine& cl, storage::Database& db) {
     }
     return kExitOk;
   }
-  if (cl.positionals.size() != 2) return usage_error(kVerb, action + " takes one USERNAME");
+  if (cl.positionals.size() != 2) return verb_usage_error(kVerb, action + " takes one USERNAME");
   const std::string& username = cl.positionals[1];
   auto report = [&](const Result<storage::StaffRow>& r, const char* done) {
     if (!r) {
@@ -193,30 +183,30 @@ int user_command(const CommandLine& cl, storage::Database& db) {
   };
   if (action == "add") {
     const auto role_name = cl.options.find("--role");
-    if (role_name == cl.options.end()) return usage_error(kVerb, "--role is required");
+    if (role_name == cl.options.end()) return verb_usage_error(kVerb, "--role is required");
     const auto role = admin::parse_role(role_name->second);
     if (!role) {
-      return usage_error(kVerb, "--role: must be viewer, editor, publisher or admin, got '" +
-                                    role_name->second + "'");
+      return verb_usage_error(kVerb, "--role: must be viewer, editor, publisher or admin, got '" +
+                                         role_name->second + "'");
     }
     const auto password = read_password("password for " + username + ": ");
-    if (!password) return usage_error(kVerb, "no password on standard input");
+    if (!password) return verb_usage_error(kVerb, "no password on standard input");
     return report(admin::create_staff(db, username, *password, *role, cli_audit()), "added");
   }
   admin::StaffChange change;
   if (action == "passwd") {
     change.password = read_password("new password for " + username + ": ");
-    if (!change.password) return usage_error(kVerb, "no password on standard input");
+    if (!change.password) return verb_usage_error(kVerb, "no password on standard input");
   } else if (action == "disable" || action == "enable") {
     change.disabled = action == "disable";
   } else if (action == "role") {
     const auto role_name = cl.options.find("--role");
     const auto role =
         role_name == cl.options.end() ? std::nullopt : admin::parse_role(role_name->second);
-    if (!role) return usage_error(kVerb, "role needs --role viewer|editor|publisher|admin");
+    if (!role) return verb_usage_error(kVerb, "role needs --role viewer|editor|publisher|admin");
     change.role = role;
   } else {
-    return usage_error(kVerb, "unknown action '" + action + "'");
+    return verb_usage_error(kVerb, "unknown action '" + action + "'");
   }
   return report(admin::change_staff(db, username, change, cli_audit()), "changed");
 }
@@ -226,14 +216,14 @@ int user_command(const CommandLine& cl, storage::Database& db) {
 int run_user(const CommandLine& cl) {
   constexpr std::string_view kVerb = "user";
   if (cl.positionals.empty()) {
-    return usage_error(kVerb, "expected add, list, passwd, role, disable or enable");
+    return verb_usage_error(kVerb, "expected add, list, passwd, role, disable or enable");
   }
   auto opened = open_database(kVerb, cl);
   if (auto* code = std::get_if<int>(&opened)) return *code;
   try {
     return user_command(cl, std::get<storage::Database>(opened));
   } catch (const storage::SqliteError& e) {
-    return failure(kVerb, e.what());
+    return verb_failure(kVerb, e.what());
   }
 }
 
@@ -241,11 +231,11 @@ int run_token(const CommandLine& cl) {
   constexpr std::string_view kVerb = "token";
   const std::string action = cl.positionals.empty() ? "" : cl.positionals.front();
   if (action != "create" && action != "list" && action != "revoke") {
-    return usage_error(kVerb, action.empty() ? "expected create, list or revoke"
-                                             : "unknown action '" + action + "'");
+    return verb_usage_error(kVerb, action.empty() ? "expected create, list or revoke"
+                                                  : "unknown action '" + action + "'");
   }
   if (action != "revoke" && cl.positionals.size() != 1) {
-    return usage_error(kVerb, action + " takes no further arguments");
+    return verb_usage_error(kVerb, action + " takes no further arguments");
   }
   auto opened = open_database(kVerb, cl);
   if (auto* code = std::get_if<int>(&opened)) return *code;
@@ -255,14 +245,14 @@ int run_token(const CommandLine& cl) {
     if (action == "list") return token_list(cl, db);
     return token_revoke(cl, db);
   } catch (const storage::SqliteError& e) {
-    return failure(kVerb, e.what());
+    return verb_failure(kVerb, e.what());
   }
 }
 
 int run_audit(const CommandLine& cl) {
   constexpr std::string_view kVerb = "audit";
   if (cl.positionals.size() != 1 || cl.positionals.front() != "verify") {
-    return usage_error(kVerb, "expected: audit verify");
+    return verb_usage_error(kVerb, "expected: audit verify");
   }
   auto opened = open_database(kVerb, cl);
   if (auto* code = std::get_if<int>(&opened)) return *code;
@@ -271,18 +261,10 @@ int run_audit(const CommandLine& cl) {
   try {
     report = storage::verify_audit_chain(db);
   } catch (const storage::SqliteError& e) {
-    return failure(kVerb, e.what());
+    return verb_failure(kVerb, e.what());
   }
   if (cl.has("--json")) {
-    boost::json::object o;
-    o["ok"] = report.ok();
-    o["rows"] = report.rows;
-    o["head_sha256"] = report.head_sha256;
-    if (report.first_bad_seq) {
-      o["first_bad_seq"] = *report.first_bad_seq;
-      o["problem"] = report.problem;
-    }
-    std::printf("%s\n", boost::json::serialize(o).c_str());
+    std::printf("%s\n", boost::json::serialize(admin::audit_report_json(report)).c_str());
   } else if (report.ok()) {
     std::printf("audit log ok: %lld rows, head %s\n", static_cast<long long>(report.rows),
                 report.head_sha256.c_str());

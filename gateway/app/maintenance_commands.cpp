@@ -24,6 +24,7 @@
 
 #include "app/app.hpp"
 #include "app/route_support.hpp"
+#include "app/verb_output.hpp"
 #include "config/config.hpp"
 #include "storage/backup.hpp"
 #include "storage/database.hpp"
@@ -43,18 +44,6 @@ namespace fs = std::filesystem;
 constexpr std::string_view kBackupPrefix = "ventanilla-";
 constexpr std::string_view kBackupSuffix = ".db";
 constexpr std::size_t kStampLength = 16;  // YYYYMMDDTHHMMSSZ
-
-int usage_error(std::string_view verb, const std::string& message) {
-  std::fprintf(stderr, "ventanilla %.*s: %s\n\n%s", static_cast<int>(verb.size()), verb.data(),
-               message.c_str(), usage(verb).c_str());
-  return kExitUsage;
-}
-
-int failure(std::string_view verb, const std::string& message) {
-  std::fprintf(stderr, "ventanilla %.*s: %s\n", static_cast<int>(verb.size()), verb.data(),
-               message.c_str());
-  return kExitFailure;
-}
 
 std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
 
@@ -188,10 +177,10 @@ DatabaseLock::~DatabaseLock() {
 int run_backup(const CommandLine& cl) {
   constexpr std::string_view kVerb = "backup";
   if (cl.positionals.size() != 1) {
-    return usage_error(kVerb,
-                       cl.positionals.empty()
-                           ? "expected the destination PATH (a new file or a directory)"
-                           : "expected one PATH, got " + std::to_string(cl.positionals.size()));
+    return verb_usage_error(
+        kVerb, cl.positionals.empty()
+                   ? "expected the destination PATH (a new file or a directory)"
+                   : "expected one PATH, got " + std::to_string(cl.positionals.size()));
   }
   auto cfg = load_configuration(cl);
   if (!cfg) {
@@ -207,16 +196,16 @@ int run_backup(const CommandLine& cl) {
   if (const auto it = cl.options.find("--keep"); it != cl.options.end()) {
     keep = parse_count(it->second);
     if (!keep || *keep == 0) {
-      return usage_error(kVerb,
-                         "--keep needs a whole number of backups >= 1, got '" + it->second + "'");
+      return verb_usage_error(
+          kVerb, "--keep needs a whole number of backups >= 1, got '" + it->second + "'");
     }
     if (!into_directory) {
-      return usage_error(kVerb,
-                         "--keep applies to a backup directory; " + target + " is not a directory");
+      return verb_usage_error(
+          kVerb, "--keep applies to a backup directory; " + target + " is not a directory");
     }
   }
   if (into_directory && !fs::is_directory(target, ec)) {
-    return failure(kVerb, target + ": directory does not exist");
+    return verb_failure(kVerb, target + ": directory does not exist");
   }
   const std::string destination =
       into_directory ? (fs::path(target) /
@@ -227,7 +216,7 @@ int run_backup(const CommandLine& cl) {
   storage::CopyOptions options;
   options.busy_timeout_ms = cfg->storage.busy_timeout_ms;
   auto report = storage::copy_database(cfg->storage.path, destination, options);
-  if (!report) return failure(kVerb, report.error().message());
+  if (!report) return verb_failure(kVerb, report.error().message());
   std::printf("backup %s: %llu bytes, %lld pages, %lld ms, schema version %lld\n",
               report->path.c_str(), static_cast<unsigned long long>(report->bytes),
               static_cast<long long>(report->pages),
@@ -235,7 +224,7 @@ int run_backup(const CommandLine& cl) {
               static_cast<long long>(report->schema_version));
   if (keep) {
     auto deleted = prune_backups(fs::path(target), *keep);
-    if (!deleted) return failure(kVerb, "pruning old backups: " + deleted.error().message());
+    if (!deleted) return verb_failure(kVerb, "pruning old backups: " + deleted.error().message());
     for (const auto& d : *deleted) std::printf("removed old backup %s\n", d.c_str());
   }
   std::fflush(stdout);
@@ -247,9 +236,10 @@ int run_backup(const CommandLine& cl) {
 int run_restore(const CommandLine& cl) {
   constexpr std::string_view kVerb = "restore";
   if (cl.positionals.size() != 1) {
-    return usage_error(kVerb, cl.positionals.empty() ? "expected the BACKUP file to restore"
-                                                     : "expected one BACKUP file, got " +
-                                                           std::to_string(cl.positionals.size()));
+    return verb_usage_error(
+        kVerb, cl.positionals.empty()
+                   ? "expected the BACKUP file to restore"
+                   : "expected one BACKUP file, got " + std::to_string(cl.positionals.size()));
   }
   auto cfg = load_configuration(cl);
   if (!cfg) {
@@ -259,16 +249,17 @@ int run_restore(const CommandLine& cl) {
   ::umask(0077);
   const std::string& backup = cl.positionals.front();
   const std::string db = cfg->storage.path;
-  if (is_special_db_name(db)) return failure(kVerb, "storage.path '" + db + "' is not a file");
+  if (is_special_db_name(db)) return verb_failure(kVerb, "storage.path '" + db + "' is not a file");
   std::error_code ec;
   const auto db_dir = fs::path(db).parent_path();
   if (!db_dir.empty()) fs::create_directories(db_dir, ec);
-  if (ec) return failure(kVerb, "cannot create directory " + db_dir.string() + ": " + ec.message());
+  if (ec)
+    return verb_failure(kVerb, "cannot create directory " + db_dir.string() + ": " + ec.message());
 
   auto lock = DatabaseLock::acquire(db);
   if (!lock) {
-    return failure(kVerb, lock.error().message() + ": stop it before restoring (the database " +
-                              "is unchanged)");
+    return verb_failure(kVerb, lock.error().message() +
+                                   ": stop it before restoring (the database " + "is unchanged)");
   }
   const std::string unchanged = "; the current database is unchanged";
 
@@ -278,19 +269,19 @@ int run_restore(const CommandLine& cl) {
   storage::CopyOptions options;
   options.busy_timeout_ms = cfg->storage.busy_timeout_ms;
   auto staged = storage::copy_database(backup, staging, options);
-  if (!staged) return failure(kVerb, "cannot restore " + staged.error().message() + unchanged);
+  if (!staged) return verb_failure(kVerb, "cannot restore " + staged.error().message() + unchanged);
   auto discard_staging = [&staging] { ::unlink(staging.c_str()); };
   if (staged->schema_version == 0) {
     discard_staging();
-    return failure(kVerb,
-                   backup + ": not a Ventanilla database (no schema_migrations table)" + unchanged);
+    return verb_failure(
+        kVerb, backup + ": not a Ventanilla database (no schema_migrations table)" + unchanged);
   }
   if (staged->schema_version > newest_known_schema()) {
     discard_staging();
-    return failure(kVerb,
-                   fmt::format("{}: schema version {} is newer than this binary knows ({}); "
-                               "restore it with the ventanilla that wrote it{}",
-                               backup, staged->schema_version, newest_known_schema(), unchanged));
+    return verb_failure(
+        kVerb, fmt::format("{}: schema version {} is newer than this binary knows ({}); "
+                           "restore it with the ventanilla that wrote it{}",
+                           backup, staged->schema_version, newest_known_schema(), unchanged));
   }
 
   // 2. The current database, kept beside it.
@@ -307,7 +298,7 @@ int run_restore(const CommandLine& cl) {
                    copied.error().message().c_str());
       if (auto moved = move_aside(db, *kept); !moved) {
         discard_staging();
-        return failure(kVerb, "cannot keep the current database: " + moved.error().message());
+        return verb_failure(kVerb, "cannot keep the current database: " + moved.error().message());
       }
     }
   }
@@ -318,17 +309,17 @@ int run_restore(const CommandLine& cl) {
     if (::unlink(stale.c_str()) != 0 && errno != ENOENT) {
       const int err = errno;
       discard_staging();
-      return failure(kVerb, stale + ": unlink: " + errno_text(err));
+      return verb_failure(kVerb, stale + ": unlink: " + errno_text(err));
     }
   }
   if (::rename(staging.c_str(), db.c_str()) != 0) {
     const int err = errno;
     discard_staging();
-    return failure(kVerb, db + ": rename: " + errno_text(err) +
-                              (kept ? "; the previous database is kept as " + *kept : ""));
+    return verb_failure(kVerb, db + ": rename: " + errno_text(err) +
+                                   (kept ? "; the previous database is kept as " + *kept : ""));
   }
   if (auto synced = storage::sync_directory(db_dir.string()); !synced) {
-    return failure(kVerb, synced.error().message());
+    return verb_failure(kVerb, synced.error().message());
   }
   std::printf("restored %s into %s: %llu bytes, %lld pages, schema version %lld%s\n",
               backup.c_str(), db.c_str(), static_cast<unsigned long long>(staged->bytes),
@@ -344,7 +335,7 @@ int run_restore(const CommandLine& cl) {
 int run_purge(const CommandLine& cl) {
   constexpr std::string_view kVerb = "purge";
   if (!cl.positionals.empty()) {
-    return usage_error(kVerb, "takes no arguments, got '" + cl.positionals.front() + "'");
+    return verb_usage_error(kVerb, "takes no arguments, got '" + cl.positionals.front() + "'");
   }
   auto cfg = load_configuration(cl);
   if (!cfg) {
@@ -355,10 +346,10 @@ int run_purge(const CommandLine& cl) {
   const std::string& path = cfg->storage.path;
   std::error_code ec;
   if (is_special_db_name(path) || !fs::is_regular_file(path, ec)) {
-    return failure(kVerb, path + ": no database there");
+    return verb_failure(kVerb, path + ": no database there");
   }
   auto db = storage::Database::open(path, open_options(cfg->storage));
-  if (!db) return failure(kVerb, db.error().message());
+  if (!db) return verb_failure(kVerb, db.error().message());
 
   // The same rule as serve's timer, over every route (see the header).
   std::chrono::milliseconds keep_sessions =
@@ -382,9 +373,9 @@ int run_purge(const CommandLine& cl) {
     const std::int64_t schema = version.step() ? version.column_int64(0) : 0;
     version.reset();
     if (schema != newest_known_schema()) {
-      return failure(kVerb, fmt::format("{}: schema version {}, this binary expects {}: run "
-                                        "`ventanilla serve` with this binary once first",
-                                        path, schema, newest_known_schema()));
+      return verb_failure(kVerb, fmt::format("{}: schema version {}, this binary expects {}: run "
+                                             "`ventanilla serve` with this binary once first",
+                                             path, schema, newest_known_schema()));
     }
     storage::Transaction tx(*db);
     const std::int64_t now = epoch_ms();
@@ -396,7 +387,7 @@ int run_purge(const CommandLine& cl) {
     finished = storage::purge_finished(*db, now - finished_retention_ms);
     tx.commit();
   } catch (const storage::SqliteError& e) {
-    return failure(kVerb, storage::to_error(e, path).message() + " (nothing was deleted)");
+    return verb_failure(kVerb, storage::to_error(e, path).message() + " (nothing was deleted)");
   }
   std::printf("sessions: %lld deleted\n", static_cast<long long>(expired.sessions));
   std::printf("inbound_seen (stored replies): %lld deleted\n",
@@ -415,8 +406,8 @@ int run_purge(const CommandLine& cl) {
       return kExitOk;
     }
   } catch (const storage::SqliteError& e) {
-    return failure(kVerb, "the rows are deleted, but the WAL checkpoint failed: " +
-                              storage::to_error(e, path).message());
+    return verb_failure(kVerb, "the rows are deleted, but the WAL checkpoint failed: " +
+                                   storage::to_error(e, path).message());
   }
   std::printf("wal checkpoint: truncated\n");
   return kExitOk;
