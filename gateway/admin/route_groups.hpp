@@ -19,6 +19,7 @@ void add_token_routes(std::vector<AdminRoute>& routes);        // API tokens
 void add_audit_routes(std::vector<AdminRoute>& routes);        // audit log and its verification
 void add_content_routes(std::vector<AdminRoute>& routes);      // menu versions
 void add_translation_routes(std::vector<AdminRoute>& routes);  // PO export and import
+void add_hub_routes(std::vector<AdminRoute>& routes);          // the hub directory
 
 // 200 (or `status`) with `value` serialized.
 http::HttpResponse json_reply(const boost::json::value& value, unsigned status = 200);

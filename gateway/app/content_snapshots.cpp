@@ -5,6 +5,7 @@
 
 #include "app/menu_files.hpp"
 #include "storage/directory_store.hpp"
+#include "storage/hub_status_store.hpp"
 #include "storage/menu_store.hpp"
 #include "storage/sqlite_error.hpp"
 
@@ -37,6 +38,12 @@ Result<void> ContentSnapshots::reload_directory(storage::Database& db) {
   const auto started = std::chrono::steady_clock::now();
   auto data = storage::load_directory(db);
   if (!data) return data.error();
+  // Retired hubs stay stored and exported; the server just stops offering them.
+  try {
+    storage::remove_retired_hubs(db, *data);
+  } catch (const storage::SqliteError& e) {
+    return storage::to_error(e, db_path_);
+  }
   auto snapshot = directory::Directory::build(std::move(*data));
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)

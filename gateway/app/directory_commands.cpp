@@ -19,6 +19,7 @@
 #include "directory/place_search.hpp"
 #include "storage/database.hpp"
 #include "storage/directory_store.hpp"
+#include "storage/hub_status_store.hpp"
 #include "storage/sqlite_error.hpp"
 
 namespace ventanilla::app {
@@ -113,6 +114,12 @@ std::shared_ptr<const Directory> load(const config::Config& cfg) {
   auto data = storage::load_directory(*db);
   if (!data) {
     std::fprintf(stderr, "ventanilla directory: %s\n", data.error().message().c_str());
+    return nullptr;
+  }
+  try {
+    storage::remove_retired_hubs(*db, *data);  // answers as the server would
+  } catch (const storage::SqliteError& e) {
+    std::fprintf(stderr, "ventanilla directory: %s: %s\n", cfg.storage.path.c_str(), e.what());
     return nullptr;
   }
   return Directory::build(std::move(*data));

@@ -1,7 +1,5 @@
 #include "storage/directory_store.hpp"
 
-#include "directory/directory_files.hpp"
-
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -12,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "directory/directory_files.hpp"
 #include "storage/sqlite_error.hpp"
 #include "storage/transaction.hpp"
 
@@ -579,6 +578,19 @@ Result<ImportReport> import_directory(Database& db, const DirectoryData& data) {
       apply_plan(db, plan);
       txn.commit();
     }
+    return plan.report;
+  } catch (const SqliteError& e) {
+    return storage_error(e, "directory import");
+  }
+}
+
+Result<ImportReport> import_directory_in_transaction(Database& db, const DirectoryData& data) {
+  const TableRows wanted = to_rows(data);
+  if (auto unique = check_unique_keys(wanted); !unique) return unique.error();
+  try {
+    db.exec("PRAGMA defer_foreign_keys = ON");
+    Plan plan = make_plan(db, wanted);
+    if (plan.report.changed()) apply_plan(db, plan);
     return plan.report;
   } catch (const SqliteError& e) {
     return storage_error(e, "directory import");

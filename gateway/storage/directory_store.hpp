@@ -54,6 +54,11 @@ struct ImportReport {
 //   kInternal         anything else SQLite reports (e.g. the schema is missing).
 Result<ImportReport> import_directory(Database& db, const directory::DirectoryData& data);
 
+// The same inside the caller's open transaction (an admin edit commits it with its audit row).
+// On an error the caller rolls back.
+Result<ImportReport> import_directory_in_transaction(Database& db,
+                                                     const directory::DirectoryData& data);
+
 // What import_directory() would report, without writing (works on a read-only connection).
 Result<ImportReport> plan_directory_import(Database& db, const directory::DirectoryData& data);
 

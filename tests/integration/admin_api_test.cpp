@@ -91,6 +91,28 @@ TEST_F(AdminApiOverHttp, APublishedTextIsLiveOnTheNextUssdHop) {
   EXPECT_TRUE(server_->log_contains("content reloaded", 2s));
 }
 
+// A retired hub is no longer offered — by the running server (it reloads its directory) and by the
+// directory verb — but stays stored; restoring brings it back.
+TEST_F(AdminApiOverHttp, ARetiredHubIsNoLongerOfferedButKept) {
+  const std::string config = std::string(VENTANILLA_SOURCE_DIR) + "/config/ventanilla.toml";
+  auto nearest = [&] {
+    const auto r = run_ventanilla({"directory", "nearest", "--lat", "14.858", "--lon", "-91.59",
+                                   "--country", "GT", "--limit", "1", "--json", "--db",
+                                   server_->db_path(), "--config", config});
+    EXPECT_TRUE(r.status.success()) << r.err;
+    return std::string(boost::json::parse(r.out).as_array().at(0).at("id").as_string());
+  };
+  ASSERT_EQ(nearest(), "gt-san-mateo-vimmig");
+  ASSERT_EQ(admin("POST", "/admin/api/hubs/gt-san-mateo-vimmig/retire").status, 200);
+  EXPECT_NE(nearest(), "gt-san-mateo-vimmig");
+  EXPECT_TRUE(server_->log_contains("76 hubs", 5s));
+  const auto kept = admin("GET", "/admin/api/hubs/gt-san-mateo-vimmig");
+  EXPECT_EQ(kept.status, 200);
+  EXPECT_TRUE(boost::json::parse(kept.body).at("retired").as_bool());
+  ASSERT_EQ(admin("POST", "/admin/api/hubs/gt-san-mateo-vimmig/restore").status, 200);
+  EXPECT_EQ(nearest(), "gt-san-mateo-vimmig");
+}
+
 TEST_F(AdminApiOverHttp, EachListenerServesOnlyItsOwnRoutes) {
   EXPECT_EQ(admin("GET", "/admin/api/whoami").status, 200);
   auto carrier_side = round_trip(server_->port(), get_request("/admin/api/whoami"));

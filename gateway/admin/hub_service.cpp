@@ -1,0 +1,127 @@
+#include "admin/hub_service.hpp"
+
+#include <stdlib.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "directory/directory_files.hpp"
+
+namespace ventanilla::admin {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A private directory under $TMPDIR, removed with its files when this goes away.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(base != nullptr && *base ? base : "/tmp") + "/ventanilla-hubs-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string_view column_name(std::string_view file, std::uint32_t column) {
+  for (const auto& spec : directory::kDirectoryFiles) {
+    if (spec.name == file && column >= 1 && column <= spec.header.size()) {
+      return spec.header[column - 1];
+    }
+  }
+  return {};
+}
+
+// "DIR/hubs.csv:12:3: reason" → {hubs.csv, 12, <column 3's name>, reason}
+RowProblem parse_problem(std::string_view line, const std::string& dir) {
+  RowProblem p;
+  if (line.starts_with(dir)) line.remove_prefix(dir.size() + 1);
+  const auto colon = line.find(':');
+  p.file = std::string(line.substr(0, colon));
+  if (colon == std::string_view::npos) {
+    p.reason = std::string(line);
+    return p;
+  }
+  std::string_view rest = line.substr(colon + 1);
+  auto number = [&rest](std::uint32_t& out) {
+    const auto end = rest.find(':');
+    const auto digits = rest.substr(0, end);
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    if (ec != std::errc() || ptr != digits.data() + digits.size() ||
+        end == std::string_view::npos) {
+      return false;
+    }
+    rest.remove_prefix(end + 1);
+    return true;
+  };
+  std::uint32_t column = 0;
+  if (number(p.line) && number(column)) p.field = column_name(p.file, column);
+  while (rest.starts_with(' ')) rest.remove_prefix(1);
+  p.reason = std::string(rest);
+  return p;
+}
+
+}  // namespace
+
+std::string RowProblem::text() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  if (!field.empty()) out += ":" + field;
+  return out + ": " + reason;
+}
+
+DirectoryCheck check_directory(const directory::DirectoryData& data,
+                               std::optional<std::string_view> hubs_csv_text) {
+  DirectoryCheck check;
+  ScratchDir scratch;
+  const std::string dir = scratch.path().string();
+  if (auto written = directory::write_directory_files(data, dir); !written) {
+    check.problems.push_back({"", 0, "", written.error().message()});
+    return check;
+  }
+  if (hubs_csv_text) {
+    std::ofstream out(scratch.path() / "hubs.csv", std::ios::binary | std::ios::trunc);
+    out << *hubs_csv_text;
+    if (!out.flush()) {
+      check.problems.push_back({"hubs.csv", 0, "", "cannot write a scratch copy"});
+      return check;
+    }
+  }
+  auto loaded = directory::load_directory_files(dir);
+  if (loaded) {
+    check.data = std::move(*loaded);
+    return check;
+  }
+  std::istringstream lines(loaded.error().detail);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) check.problems.push_back(parse_problem(line, dir));
+  }
+  return check;
+}
+
+Result<std::string> hubs_csv(const directory::DirectoryData& data) {
+  ScratchDir scratch;
+  if (auto written = directory::write_directory_files(data, scratch.path().string()); !written) {
+    return written.error();
+  }
+  std::ifstream in(scratch.path() / "hubs.csv", std::ios::binary);
+  std::ostringstream body;
+  body << in.rdbuf();
+  return body.str();
+}
+
+}  // namespace ventanilla::admin
