@@ -68,6 +68,18 @@ try {
   await page.waitForFunction(() => document.querySelector('#phone-screen').textContent.includes('Oficina de ayuda'));
   step(`simulator screen: ${(await page.textContent('#phone-screen')).replace(/\n/g, ' | ')}`);
 
+  step('the hub form refuses a hub outside its country, naming the field');
+  await page.click('a[href="#hubs"]');
+  await page.fill('#hub-q', 'san mateo');
+  await page.press('#hub-q', 'Enter');
+  await page.waitForFunction(() => document.querySelector('#hub-results').textContent.includes('gt-san-mateo-vimmig'));
+  await page.click('#hub-results tr:has-text("gt-san-mateo-vimmig") button');
+  await page.fill('#hub-lat', '40');
+  await page.click('#hub-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#hub-lat').getAttribute('aria-invalid') === 'true');
+  step(`hub form said: ${await page.textContent('#status')}`);
+  if (!(await page.textContent('#status')).includes('lat')) throw new Error('the refusal does not name lat');
+
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   if (width > 360) throw new Error(`the page is ${width} px wide at a 360 px viewport`);
   if (problems.length) throw new Error(problems.join('\n'));

@@ -21,6 +21,10 @@ const T = {
     chain_bad: 'Cadena alterada en la fila ', access_title: 'Usuarios y tokens', users: 'Usuarios', tokens: 'Tokens de API',
     role: 'Rol', add_user: 'Crear usuario', add_token: 'Crear token', name: 'Nombre', token_once: 'Copie el token ahora: no se mostrará otra vez.',
     revoke: 'Revocar', admins_only: 'Solo para el rol admin.', about_title: 'Acerca de', error: 'Error: ',
+    nav_hubs: 'Ventanillas', hubs_title: 'Directorio de ventanillas', search: 'Buscar', include_retired: 'Incluir retiradas',
+    edit: 'Editar', retire: 'Retirar', restore: 'Restaurar', verify: 'Marcar verificada', verified: 'Verificada',
+    retired: 'Retirada', export_csv: 'Descargar hubs.csv', import_csv: 'Importar hubs.csv', imported: 'Importado.',
+    services: 'Servicios (códigos separados por ;)', no_results: 'Sin resultados.',
   },
   en: {
     skip: 'Skip to content', nav_texts: 'Texts', nav_publish: 'Publish', nav_simulator: 'Simulator',
@@ -39,6 +43,10 @@ const T = {
     access_title: 'Users and tokens', users: 'Users', tokens: 'API tokens', role: 'Role', add_user: 'Add user',
     add_token: 'Make token', name: 'Name', token_once: 'Copy the token now: it will not be shown again.',
     revoke: 'Revoke', admins_only: 'Admins only.', about_title: 'About', error: 'Error: ',
+    nav_hubs: 'Hubs', hubs_title: 'Hub directory', search: 'Search', include_retired: 'Include retired',
+    edit: 'Edit', retire: 'Retire', restore: 'Restore', verify: 'Mark verified', verified: 'Verified',
+    retired: 'Retired', export_csv: 'Download hubs.csv', import_csv: 'Import hubs.csv', imported: 'Imported.',
+    services: 'Services (codes separated by ;)', no_results: 'No results.',
   },
 };
 const ROLES = ['viewer', 'editor', 'publisher', 'admin'];
@@ -220,6 +228,76 @@ async function showSimulator() {
   run();
 }
 
+// ---- hub directory --------------------------------------------------------------------------------
+const HUB_FIELDS = ['name', 'hub_type', 'country', 'admin1', 'admin1_code', 'municipality', 'address', 'phone', 'hours',
+  'operator', 'lat', 'lon', 'source_url', 'confidence', 'source_date', 'notes'];
+
+async function showHubs() {
+  const main = $('#main');
+  const results = el('div', { id: 'hub-results', class: 'scroll' });
+  const search = async () => {
+    const q = encodeURIComponent($('#hub-q').value);
+    const retired = $('#hub-retired').checked ? '&retired=include' : '';
+    const r = await api('GET', `hubs?q=${q}${retired}`);
+    if (r.status !== 200) { say(failure(r), true); return; }
+    if (!r.data.hubs.length) { results.replaceChildren(el('p', {}, t('no_results'))); return; }
+    results.replaceChildren(el('table', {}, el('tr', {}, el('th', {}, 'id'), el('th', {}, t('name')), el('th', {}, t('status')), el('th', {}, '')),
+      r.data.hubs.map((h) => el('tr', {}, el('td', {}, h.id), el('td', {}, h.name),
+        el('td', {}, (h.retired ? t('retired') : '') + (h.verified_date ? ` ${t('verified')} ${h.verified_date}` : '')),
+        el('td', {}, el('button', { type: 'button', class: 'secondary', on: { click: () => editHub(h) } }, t('edit')))))));
+  };
+  main.replaceChildren(el('h2', {}, t('hubs_title')),
+    el('form', { class: 'inline', on: { submit: (ev) => { ev.preventDefault(); search(); } } },
+      el('label', {}, t('search') + ' ', el('input', { id: 'hub-q', type: 'search' })),
+      el('label', {}, el('input', { id: 'hub-retired', type: 'checkbox' }), ' ' + t('include_retired')),
+      el('button', { type: 'submit' }, t('search'))),
+    el('p', {}, el('a', { href: '/admin/api/hubs.csv', download: 'hubs.csv' }, t('export_csv')), ' · ',
+      el('label', {}, t('import_csv') + ' ', el('input', { id: 'hub-csv', type: 'file', accept: '.csv,text/csv', on: { change: async (ev) => {
+        const file = ev.target.files[0];
+        if (!file) return;
+        const res = await fetch('/admin/api/hubs.csv', { method: 'PUT', credentials: 'same-origin',
+          headers: { 'Content-Type': 'text/csv', 'X-CSRF-Token': state.csrf }, body: await file.text() });
+        const data = await res.json();
+        if (res.status === 200) { say(t('imported') + ' ' + JSON.stringify(data.hubs)); search(); return; }
+        say(t('error') + res.status + ' · ' + (data.problems ? data.problems.map((p) => p.text).join(' | ') : data.detail), true);
+      } } }))),
+    results);
+  search();
+}
+
+function editHub(hub) {
+  const main = $('#main');
+  const inputs = {};
+  const form = el('form', { id: 'hub-form', on: { submit: async (ev) => {
+    ev.preventDefault();
+    const body = {};
+    for (const f of HUB_FIELDS) {
+      const v = inputs[f].value;
+      body[f] = (f === 'lat' || f === 'lon') ? Number(v) : v;
+    }
+    body.services = inputs.services.value.split(';').map((x) => x.trim()).filter((x) => x);
+    const r = await api('PATCH', 'hubs/' + encodeURIComponent(hub.id), body);
+    if (r.status === 200) { say(t('saved')); showHubs(); return; }
+    for (const i of Object.values(inputs)) i.removeAttribute('aria-invalid');
+    if (r.data && inputs[r.data.field]) { inputs[r.data.field].setAttribute('aria-invalid', 'true'); inputs[r.data.field].focus(); }
+    say(failure(r), true);
+  } } }, el('h2', {}, hub.id));
+  for (const f of HUB_FIELDS) {
+    inputs[f] = el('input', { id: 'hub-' + f, name: f, value: String(hub[f] ?? '') });
+    form.append(el('label', { for: 'hub-' + f }, f), inputs[f]);
+  }
+  inputs.services = el('input', { id: 'hub-services', value: (hub.services || []).join(';') });
+  form.append(el('label', { for: 'hub-services' }, t('services')), inputs.services);
+  const action = (path, label) => el('button', { type: 'button', class: 'secondary', on: { click: async () => {
+    const r = await api('POST', `hubs/${encodeURIComponent(hub.id)}/${path}`, {});
+    if (r.status === 200) { say(label); showHubs(); } else say(failure(r), true);
+  } } }, label);
+  form.append(el('p', {}, el('button', { type: 'submit' }, t('save')), ' ',
+    hub.retired ? action('restore', t('restore')) : action('retire', t('retire')), ' ', action('verify', t('verify'))));
+  main.replaceChildren(form);
+  inputs.name.focus();
+}
+
 // ---- audit log -----------------------------------------------------------------------------------
 async function showAudit() {
   const main = $('#main');
@@ -280,7 +358,7 @@ function showAbout() {
 }
 
 // ---- shell ---------------------------------------------------------------------------------------
-const VIEWS = { texts: showTexts, publish: showPublish, simulator: showSimulator, audit: showAudit, access: showAccess, about: showAbout };
+const VIEWS = { texts: showTexts, publish: showPublish, simulator: showSimulator, hubs: showHubs, audit: showAudit, access: showAccess, about: showAbout };
 
 function route() {
   const name = (location.hash || '#texts').slice(1);
