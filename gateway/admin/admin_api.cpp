@@ -124,6 +124,7 @@ AdminApi::AdminApi(std::shared_ptr<spdlog::logger> log, AdminServices services)
   add_content_routes(routes_);
   add_translation_routes(routes_);
   add_hub_routes(routes_);
+  add_usage_routes(routes_);
 }
 
 http::HttpResponse AdminApi::handle(const http::HttpRequest& request, std::string_view request_id,

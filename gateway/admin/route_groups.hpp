@@ -20,6 +20,7 @@ void add_audit_routes(std::vector<AdminRoute>& routes);        // audit log and 
 void add_content_routes(std::vector<AdminRoute>& routes);      // menu versions
 void add_translation_routes(std::vector<AdminRoute>& routes);  // PO export and import
 void add_hub_routes(std::vector<AdminRoute>& routes);          // the hub directory
+void add_usage_routes(std::vector<AdminRoute>& routes);        // daily usage aggregates
 
 // 200 (or `status`) with `value` serialized.
 http::HttpResponse json_reply(const boost::json::value& value, unsigned status = 200);

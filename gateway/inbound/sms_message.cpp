@@ -9,6 +9,7 @@
 #include "directory/nearest_hubs.hpp"
 #include "directory/place_search.hpp"
 #include "inbound/effects.hpp"
+#include "inbound/usage_count.hpp"
 #include "inbound/ussd_hop.hpp"
 #include "storage/session_store.hpp"
 
@@ -190,6 +191,7 @@ SmsOutcome run_sms_message(storage::Database& db, const SmsContext& ctx,
       case dialog::Keyword::kMenu:
         if (!settings_row.opted_out) {
           auto r = start_conversation();
+          count_step(db, "sms", now_ms, ctx.menus, true, "", r.state);
           save(r.state);
           reply = std::move(r.screen.text);
         }
@@ -199,6 +201,9 @@ SmsOutcome run_sms_message(storage::Database& db, const SmsContext& ctx,
           reply = keyword->rest.empty()
                       ? message(ctx.menus, lang, dialog::messages::kSmsHubUsage, screen)
                       : hub_lookup(ctx, lang, keyword->rest, detected, today);
+          if (!keyword->rest.empty()) {
+            count_keyword_lookup(db, "sms", now_ms, detected, ctx.menus.languages()[lang]);
+          }
         }
         break;
     }
@@ -209,8 +214,11 @@ SmsOutcome run_sms_message(storage::Database& db, const SmsContext& ctx,
     if (session && !session->ended && session->expires_ms >= now_ms) {
       state = dialog::deserialize(session->state);
     }
+    const bool new_session = !state.has_value();
+    const std::string node_before = state ? state->node : std::string();
     dialog::StepResult r =
         state ? dialog::step(dctx, std::move(*state), text) : start_conversation();
+    count_step(db, "sms", now_ms, ctx.menus, new_session, node_before, r.state);
     effects = std::move(r.effects);
     save(r.state);
     reply = std::move(r.screen.text);

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "inbound/effects.hpp"
+#include "inbound/usage_count.hpp"
 #include "storage/session_store.hpp"
 
 namespace ventanilla::inbound {
@@ -138,6 +139,7 @@ UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& ctx,
     fresh.push_back(tokens.back());
   }
 
+  const std::string node_before = live ? state.node : std::string();
   dialog::StepResult result;
   std::vector<dialog::Effect> effects;
   if (fresh.empty()) {
@@ -156,6 +158,7 @@ UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& ctx,
       ctx.pseudonymizer, settings.sms_route.empty() ? carrier : settings.sms_route, now_ms);
 
   const auto& final_state = result.state;
+  count_step(db, "ussd", now_ms, ctx.menus, !live, node_before, final_state);
   storage::StoredSession row;
   row.carrier = carrier;
   row.session_key = input.session_id;

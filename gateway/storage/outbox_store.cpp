@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <span>
 
+#include "storage/usage_store.hpp"
+
 namespace ventanilla::storage {
 
 namespace {
@@ -184,7 +186,9 @@ bool mark_sent(Database& db, std::int64_t id, std::string_view external_id, std:
   auto update = db.cached(kMarkSent);
   update->bind_all(id, external_id, now_ms);
   update->run();
-  return db.changes() == 1;
+  if (db.changes() != 1) return false;
+  add_usage(db, {utc_day(now_ms), "sms", "", "", ""}, 0, 0, 1);
+  return true;
 }
 
 bool mark_retry(Database& db, std::int64_t id, std::int64_t next_attempt_ms,

@@ -113,6 +113,26 @@ TEST_F(AdminApiOverHttp, ARetiredHubIsNoLongerOfferedButKept) {
   EXPECT_EQ(nearest(), "gt-san-mateo-vimmig");
 }
 
+// A USSD walk to a list of nearest hubs shows up in the daily aggregates — counts by day, channel,
+// country and language, with nothing about the caller.
+TEST_F(AdminApiOverHttp, UsageCountsSessionsAndLookupsWithoutSubscribers) {
+  // Spanish, Guatemala, "nearest hub", "choose a department", the first one: a hub list.
+  ASSERT_NE(hop("usage-walk", "1*1*1*1*1").find("Lugares cercanos"), std::string::npos);
+  const auto reply = admin("GET", "/admin/api/usage");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const auto body = boost::json::parse(reply.body).as_object();
+  EXPECT_GE(body.at("totals").at("sessions").as_int64(), 1);
+  EXPECT_GE(body.at("totals").at("lookups").as_int64(), 1);
+  bool found = false;
+  for (const auto& row : body.at("rows").as_array()) {
+    found |= row.at("channel").as_string() == "ussd" && row.at("country").as_string() == "GT" &&
+             row.at("language").as_string() == "es" && row.at("lookups").as_int64() >= 1;
+  }
+  EXPECT_TRUE(found) << reply.body;
+  EXPECT_EQ(reply.body.find("50255501234"), std::string::npos);
+  EXPECT_EQ(admin("GET", "/admin/api/usage?from=2026-13-01").status, 400);
+}
+
 TEST_F(AdminApiOverHttp, EachListenerServesOnlyItsOwnRoutes) {
   EXPECT_EQ(admin("GET", "/admin/api/whoami").status, 200);
   auto carrier_side = round_trip(server_->port(), get_request("/admin/api/whoami"));
