@@ -80,6 +80,11 @@ try {
   step(`hub form said: ${await page.textContent('#status')}`);
   if (!(await page.textContent('#status')).includes('lat')) throw new Error('the refusal does not name lat');
 
+  step('usage charts');
+  await page.click('a[href="#usage"]');
+  await page.waitForFunction(() => document.querySelector('#usage-charts')?.textContent.includes('Sesiones'));
+  step(`usage: ${(await page.textContent('#usage-charts p'))}`);
+
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   if (width > 360) throw new Error(`the page is ${width} px wide at a 360 px viewport`);
   if (problems.length) throw new Error(problems.join('\n'));

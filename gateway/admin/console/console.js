@@ -25,6 +25,8 @@ const T = {
     edit: 'Editar', retire: 'Retirar', restore: 'Restaurar', verify: 'Marcar verificada', verified: 'Verificada',
     retired: 'Retirada', export_csv: 'Descargar hubs.csv', import_csv: 'Importar hubs.csv', imported: 'Importado.',
     services: 'Servicios (códigos separados por ;)', no_results: 'Sin resultados.',
+    nav_usage: 'Uso', usage_title: 'Uso diario', sessions: 'Sesiones', lookups: 'Búsquedas completadas', sms_sent: 'SMS enviados',
+    from: 'Desde', to: 'Hasta', show: 'Mostrar', by_country: 'Por país', channel: 'Canal',
   },
   en: {
     skip: 'Skip to content', nav_texts: 'Texts', nav_publish: 'Publish', nav_simulator: 'Simulator',
@@ -47,6 +49,8 @@ const T = {
     edit: 'Edit', retire: 'Retire', restore: 'Restore', verify: 'Mark verified', verified: 'Verified',
     retired: 'Retired', export_csv: 'Download hubs.csv', import_csv: 'Import hubs.csv', imported: 'Imported.',
     services: 'Services (codes separated by ;)', no_results: 'No results.',
+    nav_usage: 'Usage', usage_title: 'Daily usage', sessions: 'Sessions', lookups: 'Completed lookups', sms_sent: 'SMS sent',
+    from: 'From', to: 'To', show: 'Show', by_country: 'By country', channel: 'Channel',
   },
 };
 const ROLES = ['viewer', 'editor', 'publisher', 'admin'];
@@ -298,6 +302,57 @@ function editHub(hub) {
   inputs.name.focus();
 }
 
+// ---- usage --------------------------------------------------------------------------------------
+// Bars are plain elements sized in percent of the largest value: no chart library, no canvas.
+// (Sized through the CSSOM: the CSP refuses style attributes.)
+function bar(fraction) {
+  const span = el('span', { class: 'bar' });
+  span.style.width = `${Math.round(fraction * 100)}%`;
+  return span;
+}
+
+function bars(title, entries) {
+  const max = Math.max(1, ...entries.map(([, v]) => v));
+  return el('section', {}, el('h3', {}, title), el('table', { class: 'bars' },
+    entries.map(([label, v]) => el('tr', {}, el('th', { scope: 'row' }, label),
+      el('td', {}, bar(v / max), ' ' + v)))));
+}
+
+async function showUsage() {
+  const main = $('#main');
+  const out = el('div', { id: 'usage-charts' });
+  const load = async () => {
+    const q = [];
+    if ($('#usage-from').value) q.push('from=' + $('#usage-from').value);
+    if ($('#usage-to').value) q.push('to=' + $('#usage-to').value);
+    const r = await api('GET', 'usage' + (q.length ? '?' + q.join('&') : ''));
+    if (r.status !== 200) { say(failure(r), true); return; }
+    const byDay = new Map();
+    const byCountry = new Map();
+    for (const row of r.data.rows) {
+      const d = byDay.get(row.day) || { sessions: 0, lookups: 0, sms_sent: 0 };
+      d.sessions += row.sessions; d.lookups += row.lookups; d.sms_sent += row.sms_sent;
+      byDay.set(row.day, d);
+      const key = (row.country || '?') + ' · ' + row.channel;
+      byCountry.set(key, (byCountry.get(key) || 0) + row.lookups);
+    }
+    const days = [...byDay.keys()].sort();
+    const tot = r.data.totals;
+    out.replaceChildren(
+      el('p', {}, `${r.data.from} – ${r.data.to}: ${t('sessions')} ${tot.sessions} · ${t('lookups')} ${tot.lookups} · ${t('sms_sent')} ${tot.sms_sent}`),
+      bars(t('sessions'), days.map((d) => [d, byDay.get(d).sessions])),
+      bars(t('lookups'), days.map((d) => [d, byDay.get(d).lookups])),
+      bars(t('sms_sent'), days.map((d) => [d, byDay.get(d).sms_sent])),
+      bars(t('lookups') + ' · ' + t('by_country'), [...byCountry.entries()].sort()));
+  };
+  main.replaceChildren(el('h2', {}, t('usage_title')),
+    el('form', { class: 'inline', on: { submit: (ev) => { ev.preventDefault(); load(); } } },
+      el('label', {}, t('from') + ' ', el('input', { id: 'usage-from', type: 'date' })),
+      el('label', {}, t('to') + ' ', el('input', { id: 'usage-to', type: 'date' })),
+      el('button', { type: 'submit' }, t('show'))), out);
+  load();
+}
+
 // ---- audit log -----------------------------------------------------------------------------------
 async function showAudit() {
   const main = $('#main');
@@ -358,7 +413,7 @@ function showAbout() {
 }
 
 // ---- shell ---------------------------------------------------------------------------------------
-const VIEWS = { texts: showTexts, publish: showPublish, simulator: showSimulator, hubs: showHubs, audit: showAudit, access: showAccess, about: showAbout };
+const VIEWS = { texts: showTexts, publish: showPublish, simulator: showSimulator, hubs: showHubs, usage: showUsage, audit: showAudit, access: showAccess, about: showAbout };
 
 function route() {
   const name = (location.hash || '#texts').slice(1);
