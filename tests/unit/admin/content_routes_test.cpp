@@ -2,8 +2,6 @@
 // a real SQLite file seeded with the repository's menus and checked against its directory: the
 // same checks `ventanilla check` runs.
 #include <gtest/gtest.h>
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -14,12 +12,11 @@
 
 #include "admin/admin_api.hpp"
 #include "admin/po_file.hpp"
-#include "admin/token_service.hpp"
+#include "admin_test_support.hpp"
 #include "carriers/form_body.hpp"
 #include "dialog/text_file.hpp"
 #include "storage/audit_store.hpp"
 #include "storage/menu_store.hpp"
-#include "storage/migrations.hpp"
 #include "storage/transaction.hpp"
 #include "support/shipped_data.hpp"
 #include "support/temp_dir.hpp"
@@ -44,9 +41,8 @@ std::vector<storage::StoredMenuFile> shipped_menus() {
 class ContentRoutes : public ::testing::Test {
  protected:
   ContentRoutes()
-      : db_(open()),
-        api_(std::make_shared<spdlog::logger>("admin-test",
-                                              std::make_shared<spdlog::sinks::null_sink_mt>()),
+      : db_(test_support::open_migrated(dir_.file("content.db"))),
+        api_(test_support::null_logger(),
              AdminServices{[] {
                              return std::shared_ptr<const directory::Directory>(
                                  &test::shipped_directory(), [](const auto*) {});
@@ -58,36 +54,16 @@ class ContentRoutes : public ::testing::Test {
       storage::publish_menu_files(db_, shipped_menus(), "import", kNow);
       tx.commit();
     }
-    for (const Role r : kAllRoles) {
-      storage::AuditEntry who;
-      who.at_ms = kNow;
-      who.actor = "test";
-      who.role = "admin";
-      who.request_id = "setup";
-      tokens_[r] = create_token(db_, std::string(to_string(r)), r, std::nullopt, who).token;
-    }
-  }
-
-  storage::Database open() {
-    auto db = storage::Database::open(dir_.file("content.db"));
-    if (!db) throw std::runtime_error(db.error().message());
-    if (!storage::apply_migrations(*db, storage::embedded_migrations())) {
-      throw std::runtime_error("migrations");
-    }
-    return std::move(*db);
+    for (const Role r : kAllRoles) tokens_[r] = test_support::make_token(db_, r, kNow);
   }
 
   http::HttpResponse call(http::Method method, const std::string& target, Role role,
                           std::string body = "", std::optional<std::string> if_match = {},
                           std::string content_type = "application/json") {
-    std::vector<std::pair<std::string, std::string>> owned{
-        {"Authorization", "Bearer " + tokens_[role]}};
-    if (!body.empty()) owned.emplace_back("Content-Type", content_type);
-    if (if_match) owned.emplace_back("If-Match", *if_match);
-    std::vector<http::HttpRequest::Header> views;
-    for (const auto& [k, v] : owned) views.emplace_back(k, v);
-    http::HttpRequest request(method, target, views, body);
-    return api_.handle(request, "req-c", db_, kNow);
+    test_support::Headers headers{{"Authorization", "Bearer " + tokens_[role]}};
+    if (!body.empty()) headers.emplace_back("Content-Type", content_type);
+    if (if_match) headers.emplace_back("If-Match", *if_match);
+    return test_support::handle(api_, db_, method, target, headers, body, kNow);
   }
 
   static std::string etag(const http::HttpResponse& r) {

@@ -2,8 +2,6 @@
 // data: every change is checked exactly as `ventanilla import` checks a CSV row, lands in one
 // transaction with its audit row, and tells the server to reload; retiring never deletes.
 #include <gtest/gtest.h>
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -11,11 +9,10 @@
 #include <string>
 
 #include "admin/admin_api.hpp"
-#include "admin/token_service.hpp"
+#include "admin_test_support.hpp"
 #include "directory/directory_files.hpp"
 #include "storage/audit_store.hpp"
 #include "storage/directory_store.hpp"
-#include "storage/migrations.hpp"
 #include "support/shipped_data.hpp"
 #include "support/temp_dir.hpp"
 
@@ -28,42 +25,22 @@ const std::string kHub = "gt-san-mateo-vimmig";
 class HubRoutes : public ::testing::Test {
  protected:
   HubRoutes()
-      : db_(open()),
-        api_(std::make_shared<spdlog::logger>("admin-test",
-                                              std::make_shared<spdlog::sinks::null_sink_mt>()),
-             AdminServices{{}, {}, [this] { ++reloads_; }}) {
+      : db_(test_support::open_migrated(dir_.file("hubs.db"))),
+        api_(test_support::null_logger(), AdminServices{{}, {}, [this] { ++reloads_; }}) {
     auto data = directory::load_directory_files(test::shipped_data_dir());
     if (!data) throw std::runtime_error(data.error().detail);
     if (!storage::import_directory(db_, *data)) throw std::runtime_error("import");
     for (const Role r : {Role::kViewer, Role::kEditor, Role::kPublisher}) {
-      storage::AuditEntry who;
-      who.at_ms = kNow;
-      who.actor = "test";
-      who.role = "admin";
-      who.request_id = "setup";
-      tokens_[r] = create_token(db_, std::string(to_string(r)), r, std::nullopt, who).token;
+      tokens_[r] = test_support::make_token(db_, r, kNow);
     }
-  }
-
-  storage::Database open() {
-    auto db = storage::Database::open(dir_.file("hubs.db"));
-    if (!db) throw std::runtime_error(db.error().message());
-    if (!storage::apply_migrations(*db, storage::embedded_migrations())) {
-      throw std::runtime_error("migrations");
-    }
-    return std::move(*db);
   }
 
   http::HttpResponse call(http::Method method, const std::string& target,
                           Role role = Role::kPublisher, std::string body = "",
                           std::string type = "application/json") {
-    std::vector<std::pair<std::string, std::string>> owned{
-        {"Authorization", "Bearer " + tokens_[role]}};
-    if (!body.empty()) owned.emplace_back("Content-Type", type);
-    std::vector<http::HttpRequest::Header> views;
-    for (const auto& [k, v] : owned) views.emplace_back(k, v);
-    http::HttpRequest request(method, target, views, body);
-    return api_.handle(request, "req-h", db_, kNow);
+    test_support::Headers headers{{"Authorization", "Bearer " + tokens_[role]}};
+    if (!body.empty()) headers.emplace_back("Content-Type", type);
+    return test_support::handle(api_, db_, method, target, headers, body, kNow);
   }
 
   static boost::json::value json(const http::HttpResponse& r) { return boost::json::parse(r.body); }
