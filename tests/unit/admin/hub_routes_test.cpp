@@ -5,7 +5,9 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "admin/admin_api.hpp"
@@ -24,12 +26,25 @@ const std::string kHub = "gt-san-mateo-vimmig";
 
 class HubRoutes : public ::testing::Test {
  protected:
-  HubRoutes()
-      : db_(test_support::open_migrated(dir_.file("hubs.db"))),
-        api_(test_support::null_logger(), AdminServices{{}, {}, [this] { ++reloads_; }}) {
+  // The shipped directory is imported once per suite; each test gets its own copy of that file.
+  static void SetUpTestSuite() {
+    template_dir_ = std::make_unique<test::TempDir>("hubs-template");
+    auto db = test_support::open_migrated(template_dir_->file("hubs.db"));
     auto data = directory::load_directory_files(test::shipped_data_dir());
     if (!data) throw std::runtime_error(data.error().detail);
-    if (!storage::import_directory(db_, *data)) throw std::runtime_error("import");
+    if (!storage::import_directory(db, *data)) throw std::runtime_error("import");
+    if (!db.checkpoint_truncate()) throw std::runtime_error("checkpoint");
+  }
+  static void TearDownTestSuite() { template_dir_.reset(); }
+
+  static std::string copy_of_template(const test::TempDir& dir) {
+    std::filesystem::copy_file(template_dir_->file("hubs.db"), dir.file("hubs.db"));
+    return dir.file("hubs.db");
+  }
+
+  HubRoutes()
+      : db_(test_support::open_migrated(copy_of_template(dir_))),
+        api_(test_support::null_logger(), AdminServices{{}, {}, [this] { ++reloads_; }}) {
     for (const Role r : {Role::kViewer, Role::kEditor, Role::kPublisher}) {
       tokens_[r] = test_support::make_token(db_, r, kNow);
     }
@@ -51,6 +66,7 @@ class HubRoutes : public ::testing::Test {
     return json(reply).at("hubs").as_array().size();
   }
 
+  static inline std::unique_ptr<test::TempDir> template_dir_;
   test::TempDir dir_{"hubs"};
   storage::Database db_;
   AdminApi api_;
