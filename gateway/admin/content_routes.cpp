@@ -190,6 +190,26 @@ http::HttpResponse get_texts(AdminCall& call) {
   return reply;
 }
 
+// One file of a version as stored: menu.toml (the nodes) or a language file, for reading before
+// a whole-file edit.
+http::HttpResponse get_file(AdminCall& call) {
+  const auto& path = call.params[0];
+  if (auto problem = menu_path_problem(path)) return json_error(400, "invalid", "path", *problem);
+  const std::string which = query_param(call.request, "version").value_or("published");
+  const auto version = resolve_version(call.db, which);
+  if (!version) return json_error(404, "not_found", "version", "no such version");
+  const auto files = storage::load_menu_files(call.db, *version);
+  const auto file =
+      std::find_if(files.begin(), files.end(), [&path](const auto& f) { return f.path == path; });
+  if (file == files.end()) return json_error(404, "not_found", "path", "no such file");
+  auto reply = json_reply(
+      boost::json::object{{"path", path}, {"version", *version}, {"content", file->content}});
+  if (*version == storage::draft_menu_version(call.db)) {
+    return with_etag(std::move(reply), content_etag(*version, files));
+  }
+  return reply;
+}
+
 http::HttpResponse put_text(AdminCall& call) {
   auto body = parse_body(call.request);
   if (!body.object) return std::move(body.error);
@@ -528,6 +548,9 @@ void add_content_routes(std::vector<AdminRoute>& routes) {
                     "discard the draft (If-Match)", discard_draft});
   routes.push_back({M::kGet, "/admin/api/content/texts/{lang}", Role::kViewer,
                     "a language's texts in file order; ?version=published|draft|N", get_texts});
+  routes.push_back({M::kGet, "/admin/api/content/files/{path}", Role::kViewer,
+                    "one file of a version (menu.toml: the nodes); ?version=, path %-encoded",
+                    get_file});
   routes.push_back({M::kPut, "/admin/api/content/draft/texts/{lang}/{id}", Role::kEditor,
                     "set one text of the draft: {text} (If-Match)", put_text});
   routes.push_back({M::kPut, "/admin/api/content/draft/files/{path}", Role::kEditor,

@@ -2,10 +2,15 @@
 // a Spanish text in a draft, publishes it, and the very next USSD hop on the carrier listener
 // shows it — no restart. Also: each listener serves only its own routes, console logins work
 // with the cookie and CSRF token, and bad requests get a clear 4xx while the server keeps serving.
+#include "admin/admin_api.hpp"
+
 #include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -69,7 +74,7 @@ TEST_F(AdminApiOverHttp, APublishedTextIsLiveOnTheNextUssdHop) {
   ASSERT_NE(hop("before-1", "1*1").find("Ventanilla mas cercana"), std::string::npos);
 
   const auto draft = admin("POST", "/admin/api/content/draft");
-  ASSERT_EQ(draft.status, 201) << draft.body;
+  ASSERT_TRUE(draft.status == 201 || draft.status == 200) << draft.body;
   const auto etag = draft.header("etag");
   ASSERT_TRUE(etag);
   const auto edited =
@@ -228,6 +233,56 @@ TEST_F(AdminApiOverHttp, ConsoleLoginSetsTheCookieAndChangesNeedTheCsrfToken) {
                                       cookie + origin + "X-CSRF-Token: " + csrf + "\r\n"));
   ASSERT_TRUE(with);
   EXPECT_TRUE(with->status == 200 || with->status == 201) << with->body;
+}
+
+// The role × route matrix over HTTP against the real server, built from the route table itself:
+// a role below the route's gets 403 naming the role needed; the route's role and every role above
+// it get past authorization (whatever the handler then says about the sample request).
+TEST_F(AdminApiOverHttp, EveryRouteAnswersEachRoleAsItsDeclaredRoleSays) {
+  const std::string config = std::string(VENTANILLA_SOURCE_DIR) + "/config/ventanilla.toml";
+  std::map<admin::Role, std::string> tokens;
+  for (const admin::Role role : admin::kAllRoles) {
+    const auto made = run_ventanilla({"token", "create", "--name", "matrix", "--role",
+                                      std::string(admin::to_string(role)), "--db",
+                                      server_->db_path(), "--config", config});
+    ASSERT_TRUE(made.status.success()) << made.err;
+    tokens[role] = made.out.substr(0, made.out.find('\n'));
+  }
+  const admin::AdminApi api(
+      std::make_shared<spdlog::logger>("matrix", std::make_shared<spdlog::sinks::null_sink_mt>()));
+  const std::vector<std::pair<std::string, std::string>> samples = {
+      {"{id}", "999999"}, {"{lang}", "xx"}, {"{username}", "nobody"}, {"{path}", "menu.toml"}};
+  int checked = 0;
+  for (const auto& route : api.routes()) {
+    if (!route.role) continue;  // logging in
+    std::string target = route.pattern;
+    for (const auto& [from, to] : samples) {
+      for (auto at = target.find(from); at != std::string::npos; at = target.find(from)) {
+        target.replace(at, from.size(), to);
+      }
+    }
+    const std::string method(http::to_string(route.method));
+    const bool with_body = method == "POST" || method == "PUT" || method == "PATCH";
+    for (const admin::Role held : admin::kAllRoles) {
+      SCOPED_TRACE(method + " " + target + " as " + std::string(admin::to_string(held)));
+      std::string request = method + " " + target +
+                            " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + tokens[held] +
+                            "\r\n";
+      request +=
+          with_body ? "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}" : "\r\n";
+      const auto reply = round_trip(server_->admin_port(), request);
+      ASSERT_TRUE(reply);
+      if (admin::grants(held, *route.role)) {
+        EXPECT_NE(reply->status, 401) << reply->body;
+        EXPECT_NE(reply->status, 403) << reply->body;
+      } else {
+        EXPECT_EQ(reply->status, 403) << reply->body;
+        EXPECT_NE(reply->body.find(std::string(admin::to_string(*route.role))), std::string::npos);
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, static_cast<int>((api.routes().size() - 1) * std::size(admin::kAllRoles)));
 }
 
 }  // namespace

@@ -234,6 +234,15 @@ TEST_F(ContentRoutes, BadEditsAreRefusedNamingTheFieldAndChangeNothing) {
 }
 
 TEST_F(ContentRoutes, AWholeFileEditReachesTheNodesAndABrokenOneIsCaughtByTheCheck) {
+  const auto nodes =
+      call(http::Method::kGet, "/admin/api/content/files/" + carriers::form_encode("menu.toml"),
+           Role::kViewer);
+  ASSERT_EQ(nodes.status, 200u) << nodes.body;
+  EXPECT_EQ(json(nodes).at("content").as_string(), shipped_menus()[0].content);
+  EXPECT_EQ(call(http::Method::kGet, "/admin/api/content/files/" + carriers::form_encode("../x"),
+                 Role::kViewer)
+                .status,
+            400u);
   const auto started = call(http::Method::kPost, "/admin/api/content/draft", Role::kEditor);
   const auto broken = call(
       http::Method::kPut, "/admin/api/content/draft/files/" + carriers::form_encode("menu.toml"),
