@@ -167,6 +167,7 @@ SmsOutcome run_sms_message(storage::Database& db, const SmsContext& ctx,
     storage::save_session(db, row);
   };
 
+  std::string dims;  // usage dimensions of any SMS this message queues
   const auto keyword = dialog::match_keyword(ctx.menus, text);
   if (keyword) {
     // A keyword's answer speaks the language its word was in, unless the sender chose one.
@@ -223,14 +224,17 @@ SmsOutcome run_sms_message(storage::Database& db, const SmsContext& ctx,
     save(r.state);
     reply = std::move(r.screen.text);
     lang = language_index(ctx.menus, r.state.language, lang);
+    dims = usage_dims("sms", r.state);
   }
+  // Keyword answers have no conversation state: the sender's country and the answer's language.
+  if (dims.empty()) dims = "sms|" + detected + "|" + ctx.menus.languages()[lang] + "|";
 
   const std::string key_prefix = fmt::format("{}:{}", st.route, key);
   outcome.queued = apply_effects(db, effects, key_prefix, subscriber, input.phone,
-                                 ctx.pseudonymizer, st.route, now_ms);
+                                 ctx.pseudonymizer, st.route, now_ms, dims);
   if (reply && !st.replies_inline && input.phone != nullptr &&
       queue_sms(db, key_prefix + ":reply", subscriber, *input.phone, ctx.pseudonymizer, *reply,
-                st.route, now_ms)) {
+                st.route, now_ms, dims)) {
     ++outcome.queued;
   }
   storage::store_reply(db, st.route, key, encode_reply(reply), now_ms, now_ms + retention);

@@ -153,9 +153,10 @@ UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& ctx,
     }
   }
 
-  outcome.sms_queued = apply_effects(
-      db, effects, fmt::format("{}:{}", carrier, dedupe_key), subscriber, input.phone,
-      ctx.pseudonymizer, settings.sms_route.empty() ? carrier : settings.sms_route, now_ms);
+  outcome.sms_queued =
+      apply_effects(db, effects, fmt::format("{}:{}", carrier, dedupe_key), subscriber, input.phone,
+                    ctx.pseudonymizer, settings.sms_route.empty() ? carrier : settings.sms_route,
+                    now_ms, usage_dims("ussd", result.state));
 
   const auto& final_state = result.state;
   count_step(db, "ussd", now_ms, ctx.menus, !live, node_before, final_state);

@@ -32,7 +32,7 @@ constexpr std::string_view kLease =
 constexpr std::string_view kMarkSent =
     "UPDATE outbox SET status = 'sent', external_id = NULLIF(?2, ''), destination_sealed = x'', "
     "lease_until_ms = NULL, sent_ms = ?3, updated_ms = ?3, last_error = NULL "
-    "WHERE id = ?1 AND status = 'leased'";
+    "WHERE id = ?1 AND status = 'leased' RETURNING usage_dims";
 
 constexpr std::string_view kMarkRetry =
     "UPDATE outbox SET status = ?5, next_attempt_ms = ?2, last_error = ?3, "
@@ -183,11 +183,24 @@ std::vector<LeasedSms> lease_due(Database& db, std::string_view route, std::int6
 }
 
 bool mark_sent(Database& db, std::int64_t id, std::string_view external_id, std::int64_t now_ms) {
-  auto update = db.cached(kMarkSent);
-  update->bind_all(id, external_id, now_ms);
-  update->run();
-  if (db.changes() != 1) return false;
-  add_usage(db, {utc_day(now_ms), "sms", "", "", ""}, 0, 0, 1);
+  std::string dims;
+  {
+    auto update = db.cached(kMarkSent);
+    update->bind_all(id, external_id, now_ms);
+    if (!update->step()) return false;  // not leased (any more): nothing changed
+    dims = update->column_text_view(0);
+    while (update->step()) {
+    }
+  }
+  // "channel|country|language|service"; rows queued before usage_dims have '' (channel sms).
+  std::array<std::string_view, 4> part{"sms", "", "", ""};
+  std::string_view rest = dims;
+  for (std::size_t i = 0; i < part.size() && !rest.empty(); ++i) {
+    const auto bar = rest.find('|');
+    part[i] = rest.substr(0, bar);
+    rest = bar == std::string_view::npos ? std::string_view{} : rest.substr(bar + 1);
+  }
+  add_usage(db, {utc_day(now_ms), part[0], part[1], part[2], part[3]}, 0, 0, 1);
   return true;
 }
 

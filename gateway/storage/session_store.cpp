@@ -62,7 +62,8 @@ constexpr std::string_view kUpsertOptedOut =
 // take their defaults ('queued', 0).
 constexpr std::string_view kInsertOutbox =
     "INSERT INTO outbox (idempotency_key, subscriber, destination_sealed, body, route, "
-    "next_attempt_ms, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) "
+    "next_attempt_ms, created_ms, updated_ms, usage_dims) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, "
+    "?7) "
     "ON CONFLICT (idempotency_key) DO NOTHING";
 
 constexpr std::string_view kPurgeSessions = "DELETE FROM sessions WHERE updated_ms < ?1";
@@ -160,7 +161,7 @@ bool enqueue_sms(Database& db, const OutboxMessage& message) {
       std::span(message.destination_sealed.data(), message.destination_sealed.size()));
   auto insert = db.cached(kInsertOutbox);
   insert->bind_all(message.idempotency_key, message.subscriber, sealed, message.body, message.route,
-                   message.now_ms);
+                   message.now_ms, std::string_view(message.usage_dims));
   insert->run();
   // changes() is 0 when DO NOTHING fired: the key was already queued.
   return db.changes() == 1;

@@ -96,6 +96,8 @@ struct OutboxMessage {
   std::string body;
   std::string route;
   std::int64_t now_ms = 0;  // created_ms, updated_ms and next_attempt_ms (send as soon as possible)
+  // "channel|country|language|service" of the conversation (usage_store.hpp), counted when sent.
+  std::string usage_dims;
 };
 
 // Queues `message` with status 'queued' and no attempts.

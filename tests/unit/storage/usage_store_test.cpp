@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "storage/migrations.hpp"
+#include "storage/outbox_store.hpp"
+#include "storage/session_store.hpp"
 #include "storage/transaction.hpp"
 #include "support/temp_dir.hpp"
 
@@ -27,6 +29,33 @@ TEST(UsageStore, CountsAddUpPerDayAndDimensionsAndListByRange) {
   EXPECT_EQ(rows[1].sessions, 1);
   EXPECT_EQ(rows[1].lookups, 1);
   EXPECT_EQ(list_usage(*db, "2026-11-01", "2026-12-31").size(), 4u);
+}
+
+// An SMS counts as sent when the carrier accepts it, under the dimensions of the conversation
+// that queued it; a row queued without them counts under channel sms alone.
+TEST(UsageStore, SentSmsAreCountedUnderTheirConversationsDimensions) {
+  test::TempDir dir("usage");
+  auto db = Database::open(dir.file("u.db"));
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(apply_migrations(*db, embedded_migrations()));
+  constexpr std::int64_t kNow = 1'800'000'000'000;
+  ASSERT_TRUE(
+      enqueue_sms(*db, {"k1", "sub", "sealed", "hola", "at", kNow, "ussd|GT|es|shelter_referral"}));
+  ASSERT_TRUE(enqueue_sms(*db, {"k2", "sub", "sealed", "hola", "at", kNow, ""}));
+  const auto leased = lease_due(*db, "at", kNow, 60'000, 10);
+  ASSERT_EQ(leased.size(), 2u);
+  for (const auto& m : leased) EXPECT_TRUE(mark_sent(*db, m.id, "ext-" + m.idempotency_key, kNow));
+  EXPECT_FALSE(mark_sent(*db, leased[0].id, "again", kNow));  // not leased any more: not counted
+  const auto rows = list_usage(*db, "2027-01-15", "2027-01-15");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].channel, "sms");
+  EXPECT_EQ(rows[0].country, "");
+  EXPECT_EQ(rows[0].sms_sent, 1);
+  EXPECT_EQ(rows[1].channel, "ussd");
+  EXPECT_EQ(rows[1].country, "GT");
+  EXPECT_EQ(rows[1].language, "es");
+  EXPECT_EQ(rows[1].service, "shelter_referral");
+  EXPECT_EQ(rows[1].sms_sent, 1);
 }
 
 TEST(UsageStore, UtcDayOfEpochMilliseconds) {
