@@ -25,13 +25,10 @@ namespace ventanilla::app {
 class AdminListener {
  public:
   // Opens the admin connection to `db_path` (migrated already by serve) and its thread.
-  static Result<std::unique_ptr<AdminListener>> open(const std::string& db_path,
-                                                     const storage::OpenOptions& options,
-                                                     boost::asio::io_context& io,
-                                                     http::ServerLimits limits,
-                                                     std::shared_ptr<http::LoadGauge> load,
-                                                     std::shared_ptr<spdlog::logger> log,
-                                                     admin::AdminServices services);
+  static Result<std::unique_ptr<AdminListener>> open(
+      const std::string& db_path, const storage::OpenOptions& options, boost::asio::io_context& io,
+      http::ServerLimits limits, std::shared_ptr<http::LoadGauge> load,
+      std::shared_ptr<spdlog::logger> log, admin::AdminServices services);
   ~AdminListener();
 
   // Binds HOST:PORT; returns the bound port.

@@ -39,7 +39,8 @@ std::vector<MenuVersionRow> list_menu_versions(Database& db) {
   std::vector<MenuVersionRow> rows;
   while (stmt->step()) {
     rows.push_back({stmt->column_int64(0), stmt->column_int64(1),
-                    std::string(stmt->column_text_view(2)), std::string(stmt->column_text_view(3))});
+                    std::string(stmt->column_text_view(2)),
+                    std::string(stmt->column_text_view(3))});
   }
   return rows;
 }

@@ -2,6 +2,8 @@
 // health endpoints, SIGTERM under load, recovery after SIGKILL, descriptor exhaustion, and no raw
 // phone number in the log.
 
+#include "support/serve_process.hpp"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -11,7 +13,6 @@
 #include <thread>
 
 #include "support/raw_http.hpp"
-#include "support/serve_process.hpp"
 #include "support/shipped_data.hpp"
 
 namespace ventanilla::test {
@@ -62,7 +63,7 @@ TEST(ServeProcess, LogsEffectivePragmasAndCreatesPrivateKeyOnFirstStart) {
   ServeProcess serve(dir);
   EXPECT_TRUE(serve.log_contains("journal_mode=wal synchronous=FULL secure_delete=1"));
   EXPECT_TRUE(serve.log_contains("created a new pseudonymization key"));
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(dir.file("secret.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat(serve.db_path().c_str(), &st), 0);
@@ -114,14 +115,18 @@ INSTANTIATE_TEST_SUITE_P(
                  {"serve", "--set", "no.such.key=1", "--listen", "127.0.0.1:0"},
                  2,
                  "no.such.key"},
-        ExitCase{"bad_value_type", {"check", "--set", "server.io_threads=\"many\""}, 2,
+        ExitCase{"bad_value_type",
+                 {"check", "--set", "server.io_threads=\"many\""},
+                 2,
                  "server.io_threads"},
         ExitCase{"check_default_config",
                  {"check", "--config", VENTANILLA_SOURCE_DIR "/config/ventanilla.toml", "--data",
                   VENTANILLA_SOURCE_DIR "/data", "--menus", VENTANILLA_SOURCE_DIR "/menus"},
                  0,
                  "ok"},
-        ExitCase{"missing_config_file", {"check", "--config", "/nonexistent/v.toml"}, 2,
+        ExitCase{"missing_config_file",
+                 {"check", "--config", "/nonexistent/v.toml"},
+                 2,
                  "/nonexistent/v.toml"}),
     [](const ::testing::TestParamInfo<ExitCase>& p) { return std::string(p.param.name); });
 
@@ -141,10 +146,9 @@ TEST(ServeProcess, PortInUseIsAFailureNotAHang) {
   TempDir dir;
   ServeProcess first(dir);
   TempDir other;
-  auto r = run_ventanilla({"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()),
-                           "--db", other.file("v.db"), "--set",
-                           "privacy.key_file=" + other.file("k"), "--set",
-                           "content.seed_on_empty=false"});
+  auto r = run_ventanilla({"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()), "--db",
+                           other.file("v.db"), "--set", "privacy.key_file=" + other.file("k"),
+                           "--set", "content.seed_on_empty=false"});
   EXPECT_EQ(r.status.code, 1) << r.err;
   EXPECT_NE(r.err.find("cannot listen"), std::string::npos) << r.err;
 }
@@ -195,7 +199,7 @@ TEST(ServeProcess, SigtermUnderLoadFinishesWhatWasReadAndExitsZero) {
   EXPECT_EQ(partial.load(), 0);
   EXPECT_EQ(sqlite_scalar(serve.db_path(), "PRAGMA integrity_check"), "ok");
   // The final checkpoint folded the WAL back into the database.
-  struct stat st{};
+  struct stat st {};
   if (::stat((serve.db_path() + "-wal").c_str(), &st) == 0) {
     EXPECT_EQ(st.st_size, 0);
   }
@@ -221,9 +225,9 @@ TEST(ServeProcess, SigkillDuringWritesLeavesASoundDatabaseThatServesAgain) {
     load.join();
     EXPECT_TRUE(status.killed_by(SIGKILL)) << status.describe();
     EXPECT_EQ(sqlite_scalar(dir.file("ventanilla.db"), "PRAGMA integrity_check"), "ok");
-    EXPECT_FALSE(sqlite_scalar(dir.file("ventanilla.db"),
-                               "SELECT value FROM meta WHERE key='created_at'")
-                     .empty());
+    EXPECT_FALSE(
+        sqlite_scalar(dir.file("ventanilla.db"), "SELECT value FROM meta WHERE key='created_at'")
+            .empty());
   }
   ServeProcess again(dir);
   auto ready = round_trip(again.port(), get_request("/readyz"));
@@ -265,13 +269,12 @@ TEST(ServeProcess, DescriptorLimitCapsConnectionsSoFloodsGet503NotEmfile) {
 
 TEST(ServeProcess, RawPhoneNumbersNeverReachTheLogOrTheDatabase) {
   TempDir dir;
-  ServeProcess serve(dir, {.extra_args = {"--set", "log.access_log=true", "--set",
-                                          "log.level=\"debug\""}});
+  ServeProcess serve(
+      dir, {.extra_args = {"--set", "log.access_log=true", "--set", "log.level=\"debug\""}});
   const std::string number = "50255550123";
   for (const char* path : {"/healthz?phoneNumber=%2B50255550123", "/nowhere?msisdn=50255550123",
                            "/readyz?from=+50255550123"}) {
-    ASSERT_TRUE(round_trip(serve.port(),
-                           get_request(path, "X-Caller: +" + number + "\r\n")));
+    ASSERT_TRUE(round_trip(serve.port(), get_request(path, "X-Caller: +" + number + "\r\n")));
   }
   ASSERT_TRUE(round_trip(serve.port(),
                          post_request("/metrics", "phoneNumber=%2B" + number + "&text=hola")));
@@ -291,8 +294,8 @@ TEST(ServeProcess, RawPhoneNumbersNeverReachTheLogOrTheDatabase) {
 TEST(ServeProcess, FirstStartImportsTheSeedDirectoryAndReloadsAfterImport) {
   TempDir dir;
   {
-    ServeProcess serve(dir, {.extra_args = {"--set", "content.reload_interval_ms=100"},
-                             .seed_directory = true});
+    ServeProcess serve(
+        dir, {.extra_args = {"--set", "content.reload_interval_ms=100"}, .seed_directory = true});
     EXPECT_TRUE(serve.log_contains("first start: imported the hub directory"));
     EXPECT_TRUE(serve.log_contains("hub directory version 1 loaded"));
     auto ready = round_trip(serve.port(), get_request("/readyz"));

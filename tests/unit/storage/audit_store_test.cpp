@@ -1,12 +1,13 @@
 // The audit log's hash chain: every kind of tampering with a stored row is found, and names the
 // first row that does not hold.
+#include "storage/audit_store.hpp"
+
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "storage/audit_store.hpp"
 #include "storage/migrations.hpp"
 #include "support/temp_dir.hpp"
 
@@ -76,8 +77,8 @@ TEST(AuditChain, TamperingWithTriggersDroppedIsFoundAtTheFirstBadRow) {
       {"target rewritten", "UPDATE audit_log SET target = 'version:99' WHERE seq = 3", 3,
        fields_changed, 2},
       {"row deleted", "DELETE FROM audit_log WHERE seq = 3", 4, "seq 3 missing (gap after 2)", 2},
-      {"first row deleted", "DELETE FROM audit_log WHERE seq = 1", 2,
-       "seq 1 missing (gap after 0)", 0},
+      {"first row deleted", "DELETE FROM audit_log WHERE seq = 1", 2, "seq 1 missing (gap after 0)",
+       0},
       {"rows renumbered after a delete",
        "DELETE FROM audit_log WHERE seq = 3; UPDATE audit_log SET seq = seq - 1 WHERE seq > 3", 3,
        "prev_sha256 does not match row 2", 2},
