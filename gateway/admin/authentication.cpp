@@ -11,6 +11,8 @@ namespace ventanilla::admin {
 
 namespace {
 
+constexpr std::int64_t kTouchEveryMs = 60'000;
+
 http::HttpResponse unauthorized(std::string_view detail) {
   auto reply = json_error(401, "unauthorized", "Authorization", detail);
   reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ventanilla-admin\"");
@@ -30,7 +32,11 @@ Authentication by_token(std::string_view header, storage::Database& db, std::int
   if (!row->active(now_ms)) return {std::nullopt, unauthorized("token expired")};
   const auto role = parse_role(row->role);
   if (!role) return {std::nullopt, unauthorized("token has no valid role")};
-  storage::touch_api_token(db, row->id, now_ms);
+  // A write takes the database's write lock: only when the minute-resolution value moves, not on
+  // every read the token makes.
+  if (!row->last_used_ms || *row->last_used_ms < now_ms - kTouchEveryMs) {
+    storage::touch_api_token(db, row->id, now_ms);
+  }
   Principal p;
   p.actor = "token:" + std::to_string(row->id) + " (" + row->name + ")";
   p.role = *role;
@@ -50,9 +56,11 @@ Authentication by_session(std::string_view cookie, storage::Database& db, std::i
     storage::delete_console_session(db, digest);
     return {std::nullopt, json_error(401, "unauthorized", "session", "account disabled")};
   }
-  storage::extend_console_session(
-      db, digest, std::min(now_ms + kSessionIdleMs, session->created_ms + kSessionLifetimeMs),
-      now_ms);
+  const std::int64_t expires =
+      std::min(now_ms + kSessionIdleMs, session->created_ms + kSessionLifetimeMs);
+  if (expires >= session->expires_ms + kTouchEveryMs) {  // as above: write only when it moves
+    storage::extend_console_session(db, digest, expires, now_ms);
+  }
   Principal p;
   p.actor = "staff:" + staff->username;
   p.role = *role;

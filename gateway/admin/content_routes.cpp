@@ -438,10 +438,8 @@ http::HttpResponse preview(AdminCall& call) {
 
   const auto encoded = text::apply_policy(*text, text::EncodingPolicy::kAuto);
   const auto segments = text::count_segments(encoded);
-  std::size_t chars = 0;
-  for (const char c : *text) chars += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1 : 0;
   boost::json::object o;
-  o["chars"] = chars;
+  o["chars"] = text::code_points(*text);
   o["encoding"] = encoded.encoding == text::Encoding::kGsm7 ? "GSM-7" : "UCS-2";
   o["units"] = encoded.units;
   o["sms_segments"] = segments.segments;

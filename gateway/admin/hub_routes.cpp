@@ -2,7 +2,6 @@
 // restore, mark verified, and hubs.csv out and in. Changes are live at once (the server reloads
 // its directory), so they need the publisher role; each is audited.
 #include <algorithm>
-#include <chrono>
 #include <map>
 
 #include "admin/hub_service.hpp"
@@ -12,6 +11,7 @@
 #include "storage/directory_store.hpp"
 #include "storage/hub_status_store.hpp"
 #include "storage/transaction.hpp"
+#include "storage/usage_store.hpp"
 
 namespace ventanilla::admin {
 
@@ -224,16 +224,6 @@ http::HttpResponse edit(AdminCall& call) {
   return commit_directory(call, data, call.params[0], "hub.edit", before, 200);
 }
 
-std::string today_utc(std::int64_t now_ms) {
-  const auto day = std::chrono::floor<std::chrono::days>(
-      std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(now_ms)));
-  const std::chrono::year_month_day ymd{day};
-  char out[16];
-  std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return out;
-}
-
 // Retire, restore and verify change hub_status only; retire/restore also bump the directory
 // version so the server stops (or starts again) offering the hub.
 http::HttpResponse set_status(AdminCall& call, std::string_view action) {
@@ -241,7 +231,7 @@ http::HttpResponse set_status(AdminCall& call, std::string_view action) {
   const auto it = std::find_if(data.hubs.begin(), data.hubs.end(),
                                [&call](const auto& h) { return h.id == call.params[0]; });
   if (it == data.hubs.end()) return json_error(404, "not_found", "id", "no such hub");
-  std::string date = today_utc(call.now_ms);
+  std::string date = storage::utc_day(call.now_ms);
   if (action == "hub.verify" && !call.request.body().empty()) {
     auto body = parse_body(call.request);
     if (!body.object) return std::move(body.error);

@@ -2,33 +2,12 @@
 
 #include <cstdio>
 
+#include "text/encoding.hpp"
+#include "text/gsm7.hpp"
+
 namespace ventanilla::admin {
 
 namespace {
-
-// Decodes one code point of valid UTF-8 at `i`, advancing it.
-char32_t next_code_point(std::string_view s, std::size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  int extra = 0;
-  char32_t cp = 0;
-  if (b0 < 0x80U) {
-    cp = b0;
-  } else if ((b0 & 0xE0U) == 0xC0U) {
-    cp = b0 & 0x1FU;
-    extra = 1;
-  } else if ((b0 & 0xF0U) == 0xE0U) {
-    cp = b0 & 0x0FU;
-    extra = 2;
-  } else {
-    cp = b0 & 0x07U;
-    extra = 3;
-  }
-  ++i;
-  for (; extra > 0 && i < s.size(); --extra, ++i) {
-    cp = (cp << 6U) | (static_cast<unsigned char>(s[i]) & 0x3FU);
-  }
-  return cp;
-}
 
 std::string code_point_name(char32_t cp) {
   char buffer[16];
@@ -36,19 +15,11 @@ std::string code_point_name(char32_t cp) {
   return buffer;
 }
 
-std::size_t count_code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1 : 0;
-  return n;
-}
-
 }  // namespace
 
 std::optional<std::string> text_problem(std::string_view text, bool multiline) {
-  std::size_t i = 0;
   std::size_t position = 0;
-  while (i < text.size()) {
-    const char32_t cp = next_code_point(text, i);
+  for (const char32_t cp : text::decode_utf8(text)) {
     ++position;
     const bool control = cp < 0x20U || (cp >= 0x7FU && cp <= 0x9FU);
     if (control && !(multiline && cp == U'\n')) {
@@ -86,7 +57,7 @@ std::optional<std::string> JsonFields::text(std::string_view name, std::size_t m
     return std::nullopt;
   }
   const std::string_view s = value->get_string();
-  const std::size_t chars = count_code_points(s);
+  const std::size_t chars = text::code_points(s);
   if (chars == 0) {
     fail(name, "must not be empty");
     return std::nullopt;
@@ -159,7 +130,7 @@ std::optional<std::vector<std::string>> JsonFields::texts(std::string_view name,
       return std::nullopt;
     }
     const std::string_view s = items[i].get_string();
-    const std::size_t chars = count_code_points(s);
+    const std::size_t chars = text::code_points(s);
     if (chars == 0 || chars > max_chars) {
       fail(where, "must have 1 to " + std::to_string(max_chars) + " characters");
       return std::nullopt;

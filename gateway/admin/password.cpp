@@ -6,6 +6,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "text/encoding.hpp"
+
 namespace ventanilla::admin {
 
 namespace {
@@ -16,16 +18,10 @@ constexpr std::uint32_t kLanes = 1;
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kHashBytes = 32;
 
-std::size_t count_code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1 : 0;
-  return n;
-}
-
 }  // namespace
 
 std::optional<std::string> password_problem(std::string_view password) {
-  if (count_code_points(password) < kMinPasswordChars) {
+  if (text::code_points(password) < kMinPasswordChars) {
     return "must have at least " + std::to_string(kMinPasswordChars) + " characters";
   }
   if (password.size() > kMaxPasswordBytes) {

@@ -75,10 +75,7 @@ http::Route make_status_route(std::shared_ptr<StatusShared> shared, const config
     if (!written) {
       s.log->error("{} route {} delivery report not recorded: {}", rc.request_id, s.route.name,
                    written.error().message());
-      // The carrier retries; Retry-After says when (RFC 9110 §15.6.4).
-      http::HttpResponse retry = http::HttpResponse::text(503, "try again\n");
-      retry.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
-      co_return retry;
+      co_return http::HttpResponse::unavailable(retry_after_s, "try again\n");  // carriers retry
     }
     for (std::size_t i = 0; i < outcomes->size(); ++i) {
       switch ((*outcomes)[i]) {

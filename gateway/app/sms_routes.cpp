@@ -166,12 +166,6 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
     auto handler = [shared](const http::HttpRequest& request,
                             http::RequestContext& rc) -> net::awaitable<http::HttpResponse> {
       Shared& s = *shared;
-      // Nothing was stored: the carrier should retry, and Retry-After says when (RFC 9110 §15.6.4).
-      auto unavailable = [&s](std::string body) {
-        http::HttpResponse refusal = http::HttpResponse::text(503, std::move(body));
-        refusal.headers.emplace_back("Retry-After", std::to_string(s.retry_after_s));
-        return refusal;
-      };
       // The caller: the TCP peer, or — when the peer is a trusted proxy — the last address it
       // appended to X-Forwarded-For. Headers from anyone else are ignored (reliability.md §1).
       const bool via_proxy =
@@ -243,7 +237,7 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
       }
       if (menus == nullptr || directory == nullptr) {
         ++s.deps.metrics.failed;
-        co_return unavailable("content not loaded\n");
+        co_return http::HttpResponse::unavailable(s.retry_after_s, "content not loaded\n");
       }
       struct Work {
         std::vector<privacy::SubscriberId> subscribers;
@@ -274,7 +268,7 @@ Result<std::vector<http::Route>> make_sms_routes(const config::Config& config, S
         s.deps.log->error("{} route {}: not committed: {}", rc.request_id, s.route.name,
                           written.error().message());
         // Not acknowledged: the carrier retries, and the retry finds nothing stored.
-        co_return unavailable("try again\n");
+        co_return http::HttpResponse::unavailable(s.retry_after_s, "try again\n");
       }
       std::optional<std::string> inline_reply;
       for (const auto& o : work->outcomes) {

@@ -1,6 +1,7 @@
 #include "http/http_message.hpp"
 
 #include <array>
+#include <string>
 
 namespace ventanilla::http {
 
@@ -42,9 +43,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-std::string_view HttpRequest::path() const noexcept {
-  return target_.substr(0, target_.find('?'));
-}
+std::string_view HttpRequest::path() const noexcept { return target_.substr(0, target_.find('?')); }
 
 std::string_view HttpRequest::query() const noexcept {
   const auto q = target_.find('?');
@@ -70,6 +69,12 @@ HttpResponse HttpResponse::json(unsigned status, std::string body) {
   r.status = status;
   r.content_type = "application/json";
   r.body = std::move(body);
+  return r;
+}
+
+HttpResponse HttpResponse::unavailable(std::uint32_t retry_after_s, std::string body) {
+  HttpResponse r = text(503, std::move(body));
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
   return r;
 }
 

@@ -56,6 +56,9 @@ struct HttpResponse {
 
   static HttpResponse text(unsigned status, std::string body);
   static HttpResponse json(unsigned status, std::string body);
+  // 503 with Retry-After: nothing was done, try again in `retry_after_s` seconds (carriers do).
+  static HttpResponse unavailable(std::uint32_t retry_after_s,
+                                  std::string body = "service unavailable\n");
 };
 
 bool iequals(std::string_view a, std::string_view b) noexcept;

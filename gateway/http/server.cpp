@@ -290,9 +290,7 @@ HttpResponse Server::Impl::overrun_reply(const Route& route, const RequestContex
   }
   log->warn("req={} route={} handler passed its {} ms deadline; answered 503", ctx.request_id,
             ctx.route_name, limits.handler_timeout.count());
-  HttpResponse r = HttpResponse::text(503, "service unavailable\n");
-  r.headers.emplace_back("Retry-After", std::to_string(limits.retry_after_s));
-  return r;
+  return HttpResponse::unavailable(limits.retry_after_s);
 }
 
 void Server::Impl::refuse(tcp::socket& socket) {
@@ -651,11 +649,10 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
                 early->reason);
     } else if (early) {
       if (counted_inflight) load->release();
-      reply = HttpResponse::text(early->status, std::string(reason_text(early->status)) + "\n");
+      const std::string reason = std::string(reason_text(early->status)) + "\n";
+      reply = early->status == 503 ? HttpResponse::unavailable(limits.retry_after_s, reason)
+                                   : HttpResponse::text(early->status, reason);
       if (early->status == 405) reply.headers.emplace_back("Allow", allow);
-      if (early->status == 503) {
-        reply.headers.emplace_back("Retry-After", std::to_string(limits.retry_after_s));
-      }
       must_close = hec || !parser.is_done();
       if (early->status >= 400 && early->status != 404 && early->status != 405) {
         log->info("req={} route={} rejected {}: {}", request_id, route_name, early->status,

@@ -11,6 +11,8 @@ std::size_t utf16_units(std::string_view utf8) noexcept {
   return n;
 }
 
+std::size_t code_points(std::string_view utf8) { return decode_utf8(utf8).size(); }
+
 EncodedText apply_policy(std::string_view utf8, EncodingPolicy policy) {
   EncodedText r;
   // Re-encoding through decode_utf8 normalises invalid bytes to '?'.

@@ -11,19 +11,10 @@
 #include "dialog/text_file.hpp"
 #include "fuzz_target.hpp"
 #include "support/shipped_data.hpp"
+#include "text/encoding.hpp"
 
 namespace vf = ventanilla::fuzz;
 namespace admin = ventanilla::admin;
-
-namespace {
-
-std::size_t code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1 : 0;
-  return n;
-}
-
-}  // namespace
 
 // A body as the admin API reads it (strict JSON object, then fields): either an error that names
 // a field, or values inside the limits the route asked for, free of control and bidi characters.
@@ -45,12 +36,15 @@ VENTANILLA_FUZZ_TARGET(admin_json) {
     return;
   }
   if (name)
-    FUZZ_CHECK(code_points(*name) >= 1 && code_points(*name) <= 80 && !admin::text_problem(*name));
-  if (text) FUZZ_CHECK(code_points(*text) <= 200 && !admin::text_problem(*text, true));
+    FUZZ_CHECK(ventanilla::text::code_points(*name) >= 1 &&
+               ventanilla::text::code_points(*name) <= 80 && !admin::text_problem(*name));
+  if (text)
+    FUZZ_CHECK(ventanilla::text::code_points(*text) <= 200 && !admin::text_problem(*text, true));
   if (days) FUZZ_CHECK(*days >= 1 && *days <= 3650);
   if (inputs) {
     FUZZ_CHECK(inputs->size() <= 50);
-    for (const auto& i : *inputs) FUZZ_CHECK(code_points(i) <= 40 && !admin::text_problem(i));
+    for (const auto& i : *inputs)
+      FUZZ_CHECK(ventanilla::text::code_points(i) <= 40 && !admin::text_problem(i));
   }
   (void)disabled;
 }
