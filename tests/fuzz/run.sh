@@ -4,16 +4,20 @@
 # crashes. A crash (or leak, or timeout) is copied into tests/fuzz/corpus/<target>/ as a
 # regression input — fix the bug, then commit the input: the replay tests run it from then on.
 #
-# Usage: tests/fuzz/run.sh [--seconds S] [TARGET...]     (default 600 s per target, all targets)
+# Usage: tests/fuzz/run.sh [--seconds S] [--no-build] [TARGET...]
+#   (default 600 s per target, all targets; --no-build runs the binaries already in build/fuzz,
+#   so a long run can go on while the sources are being edited)
 # Exit codes: 0 no crash; 1 a crash or a build failure; 2 bad usage.
 set -euo pipefail
 
 seconds=600
+build=1
 targets=()
 while (($#)); do
   case "$1" in
     --seconds) seconds=${2:?--seconds needs a value}; shift 2 ;;
-    -h | --help) sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-build) build=0; shift ;;
+    -h | --help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -23,7 +27,7 @@ repo_root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
 cd "$repo_root"
 log() { printf 'fuzz: %s\n' "$*" >&2; }
 
-cmake --preset fuzz >/dev/null
+((build == 0)) || cmake --preset fuzz >/dev/null
 table=build/fuzz/fuzz_targets.txt
 [[ -r "$table" ]] || { log "no $table: is VENTANILLA_FUZZ on in the fuzz preset?"; exit 1; }
 if ((${#targets[@]} == 0)); then
@@ -34,9 +38,11 @@ for t in "${targets[@]}"; do
   grep -q "^$t " "$table" || { log "unknown target $t (see $table)"; exit 2; }
   build_targets+=("fuzz_$t")
 done
-log "building ${#build_targets[@]} targets (preset fuzz)"
-cmake --build build/fuzz --target "${build_targets[@]}" >build/fuzz/build.log 2>&1 ||
-  { tail -n 30 build/fuzz/build.log >&2; log "build failed (build/fuzz/build.log)"; exit 1; }
+if ((build)); then
+  log "building ${#build_targets[@]} targets (preset fuzz)"
+  cmake --build build/fuzz --target "${build_targets[@]}" >build/fuzz/build.log 2>&1 ||
+    { tail -n 30 build/fuzz/build.log >&2; log "build failed (build/fuzz/build.log)"; exit 1; }
+fi
 
 printf '%-22s %8s %12s %9s %8s %8s\n' target seconds executions exec/s corpus crashes
 failed=0
