@@ -166,6 +166,22 @@ void render_storage_metrics(std::string& out, const StorageMetrics& m,
   out += "# TYPE ventanilla_storage_failed_jobs_total counter\n";
   fmt::format_to(std::back_inserter(out), "ventanilla_storage_failed_jobs_total {}\n",
                  stats.jobs_failed);
+  out += "# HELP ventanilla_storage_wal_sync_failures_total fdatasyncs of the WAL that failed.\n";
+  out += "# TYPE ventanilla_storage_wal_sync_failures_total counter\n";
+  fmt::format_to(std::back_inserter(out), "ventanilla_storage_wal_sync_failures_total {}\n",
+                 stats.failed_wal_syncs);
+  out +=
+      "# HELP ventanilla_storage_recovery_checkpoints_total TRUNCATE checkpoints that made the "
+      "writes before a failed WAL sync durable again.\n";
+  out += "# TYPE ventanilla_storage_recovery_checkpoints_total counter\n";
+  fmt::format_to(std::back_inserter(out), "ventanilla_storage_recovery_checkpoints_total {}\n",
+                 stats.recovery_checkpoints);
+  out +=
+      "# HELP ventanilla_storage_held_jobs_total Write jobs refused unrun while a failed WAL sync "
+      "awaited its recovery checkpoint.\n";
+  out += "# TYPE ventanilla_storage_held_jobs_total counter\n";
+  fmt::format_to(std::back_inserter(out), "ventanilla_storage_held_jobs_total {}\n",
+                 stats.jobs_held);
 }
 
 http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,

@@ -195,7 +195,13 @@ http::Route make_ussd_route(UssdRouteSpec spec, UssdRouteDeps deps) {
     storage::WriteJob job = [&context, &input, outcome](storage::Database& db) {
       *outcome = inbound::run_ussd_hop(db, context, input, epoch_ms(), today());
     };
-    auto written = co_await storage::async_write(s.deps.writer, std::move(job), net::use_awaitable);
+    // Not committed (write lock held elsewhere, disk failing): the apology should still speak the
+    // caller's language, which only the stored session knows.
+    storage::WriteJob read_language = [&context, &input, outcome](storage::Database& db) {
+      outcome->language = inbound::hop_language(db, context, input, epoch_ms());
+    };
+    auto written = co_await storage::async_write(s.deps.writer, std::move(job),
+                                                 std::move(read_language), net::use_awaitable);
     if (!written) {
       s.deps.log->error("{} {} hop not committed: {}", rc.request_id, subscriber,
                         written.error().message());

@@ -49,7 +49,9 @@ enum class Synchronous { kOff, kNormal, kFull, kExtra };
 struct StorageConfig {
   std::string path = "var/ventanilla.db";
   Synchronous synchronous = Synchronous::kFull;
-  std::uint32_t busy_timeout_ms = 5'000;
+  // Below limits.handler_timeout_ms, so a write that cannot get the lock fails (and is answered
+  // from that) before the handler deadline answers for it.
+  std::uint32_t busy_timeout_ms = 2'000;
   std::uint32_t group_commit_max = 64;  // most write jobs sharing one COMMIT (1..4096)
   std::uint32_t wal_autocheckpoint_pages = 1000;
 

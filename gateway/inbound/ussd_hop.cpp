@@ -61,6 +61,16 @@ std::string detect_country(const directory::Directory& directory, std::string_vi
   return std::string(fallback);
 }
 
+std::string hop_language(storage::Database& db, const UssdHopContext& context,
+                         const UssdHopInput& input, std::int64_t now_ms) {
+  const auto session = storage::load_session(db, context.settings.carrier, input.session_id);
+  if (session && !session->ended && session->expires_ms >= now_ms) {
+    if (auto state = dialog::deserialize(session->state); state && !state->language.empty())
+      return state->language;
+  }
+  return storage::load_subscriber(db, input.subscriber.value()).language.value_or(std::string());
+}
+
 UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& ctx,
                             const UssdHopInput& input, std::int64_t now_ms,
                             std::chrono::sys_days today) {

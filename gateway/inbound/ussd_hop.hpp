@@ -74,6 +74,12 @@ UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& context
                             const UssdHopInput& input, std::int64_t now_ms,
                             std::chrono::sys_days today);
 
+// The language this caller's hop would have been answered in — the open session's, else the one
+// the caller chose last time, else "" (the default) — read without writing, for the apology when
+// the hop could not be committed (StorageWriter's if_not_written). Throws on storage errors.
+std::string hop_language(storage::Database& db, const UssdHopContext& context,
+                         const UssdHopInput& input, std::int64_t now_ms);
+
 // The key of a hop in inbound_seen: SHA-256 of session id and text, so typed text (a town name)
 // is not stored in clear for 48 hours.
 std::string hop_dedupe_key(std::string_view session_id, std::string_view text);

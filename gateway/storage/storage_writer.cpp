@@ -71,14 +71,14 @@ StorageWriter::StorageWriter(Database db, WriterOptions options)
 
 StorageWriter::~StorageWriter() { (void)stop(); }
 
-void StorageWriter::submit(WriteJob job, Completion done) {
+void StorageWriter::submit(WriteJob job, Completion done, WriteJob if_not_written) {
   std::unique_lock lock(mutex_);
   if (stopping_) {
     lock.unlock();
     complete(done, unavailable("stopped: no more writes accepted"));
     return;
   }
-  queue_.push_back(Pending{std::move(job), std::move(done)});
+  queue_.push_back(Pending{std::move(job), std::move(done), std::move(if_not_written)});
   // The writer only sleeps on an empty queue, so only the first job after that needs to wake it.
   const bool first = queue_.size() == 1;
   lock.unlock();
@@ -143,6 +143,9 @@ WriterStats StorageWriter::stats() const noexcept {
       std::chrono::microseconds(last_commit_us_.load(std::memory_order_relaxed));
   s.total_commit_latency =
       std::chrono::microseconds(total_commit_us_.load(std::memory_order_relaxed));
+  s.failed_wal_syncs = failed_wal_syncs_.load(std::memory_order_relaxed);
+  s.recovery_checkpoints = recovery_checkpoints_.load(std::memory_order_relaxed);
+  s.jobs_held = jobs_held_.load(std::memory_order_relaxed);
   return s;
 }
 
@@ -165,12 +168,23 @@ void StorageWriter::run() {
       }
     }
     const auto commit_started = std::chrono::steady_clock::now();
-    run_batch(batch, results);
+    if (!options_.sync_wal_itself || wal_trusted()) {
+      run_batch(batch, results);
+    } else {
+      results.assign(batch.size(),
+                     unavailable("held: an fdatasync of the WAL failed, and no write is "
+                                 "acknowledged until a checkpoint has rewritten the database"));
+      jobs_held_.fetch_add(batch.size(), std::memory_order_relaxed);
+      batches_failed_.fetch_add(1, std::memory_order_relaxed);
+    }
+    read_for_failed(batch, results);
     if (options_.sync_wal_itself) {
+      // Held batches go this way too, so completions keep their submission order.
       CommittedBatch committed;
       committed.wrote =
           std::any_of(results.begin(), results.end(), [](const Result<void>& r) { return !!r; });
       committed.commit_started = commit_started;
+      committed.epoch = epoch_;
       committed.batch = std::move(batch);
       committed.results = std::move(results);
       {
@@ -192,6 +206,35 @@ void StorageWriter::run() {
     for (std::size_t i = 0; i < batch.size(); ++i) complete(batch[i].done, std::move(results[i]));
     batch.clear();
     results.clear();
+  }
+}
+
+bool StorageWriter::wal_trusted() {
+  const auto failures = failed_wal_syncs_.load(std::memory_order_acquire);
+  if (failures == covered_failures_) return true;
+  // Copies every committed frame into the database file, syncs it and empties the WAL: what a
+  // failed fdatasync may have lost from the WAL on disk is then in the database file instead.
+  try {
+    if (!db_.checkpoint_truncate()) return false;  // a reader still holds the WAL: next batch
+  } catch (const SqliteError&) {
+    return false;  // the disk is still failing
+  }
+  covered_failures_ = failures;
+  ++epoch_;
+  recovery_checkpoints_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void StorageWriter::read_for_failed(std::vector<Pending>& batch,
+                                    const std::vector<Result<void>>& results) {
+  if (db_.in_transaction()) return;  // run_batch ends every transaction; never read inside one
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (results[i] || !batch[i].if_not_written) continue;
+    try {
+      batch[i].if_not_written(db_);
+    } catch (...) {
+      // Best effort: the job's failure is what its completion reports.
+    }
   }
 }
 
@@ -284,7 +327,27 @@ void StorageWriter::sync_loop() {
     const bool wrote =
         std::any_of(ready.begin(), ready.end(), [](const CommittedBatch& b) { return b.wrote; });
     const Result<void> synced = wrote ? sync_wal() : Result<void>();
-    for (auto& b : ready) finish_batch(b, synced);
+    if (!synced) failed_wal_syncs_.fetch_add(1, std::memory_order_release);
+    for (auto& b : ready) {
+      if (!b.wrote) {
+        finish_batch(b, synced);
+        continue;
+      }
+      if (!synced) {
+        tainted_epoch_ = std::max(tainted_epoch_.value_or(0), b.epoch);
+        finish_batch(b, synced);
+        continue;
+      }
+      // Synced, but committed after a failed sync and before the checkpoint that repairs it:
+      // its frames follow frames the disk may not have.
+      if (tainted_epoch_ && b.epoch <= *tainted_epoch_) {
+        finish_batch(b, unavailable("written but not known durable: an earlier fdatasync of "
+                                    "the WAL failed and no checkpoint has repaired it yet"));
+        continue;
+      }
+      tainted_epoch_.reset();  // a checkpoint after the failure covers everything before it
+      finish_batch(b, synced);
+    }
     ready.clear();
   }
 }

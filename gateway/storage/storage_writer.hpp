@@ -16,6 +16,19 @@
 //                       batch is committed. Retryable; the writer keeps running. (A job that had
 //                       already failed on its own keeps its own error.)
 //   kUnavailable        submitted after stop().
+//   kUnavailable        (sync_wal_itself) the WAL's fdatasync failed: the batch is committed but
+//                       not known durable. From then on no batch is acknowledged until a
+//                       TRUNCATE checkpoint has copied every committed frame into the synced
+//                       database file and reset the WAL: after a failed fsync the kernel may have
+//                       dropped the unwritten pages, and SQLite's WAL recovery stops at the first
+//                       bad frame, so later frames, even synced ones, would be lost with it. The
+//                       writer tries that checkpoint before each batch; batches are refused
+//                       unrun (held) while it fails. Retries of the unknown batch are answered from
+//                       its stored rows (dedupe), so nothing is acknowledged twice or lost.
+//
+// A job may bring a read to run when its writes were not committed (`if_not_written`): outside
+// any transaction, on the writer thread, before its completion — e.g. to word an apology in the
+// user's language when BEGIN could not get the write lock. Its exceptions are swallowed.
 //
 // Jobs run on the writer thread with the write connection. They must not BEGIN/COMMIT/ROLLBACK
 // (use storage::Savepoint for a nested unit) and should use Database::cached() statements.
@@ -65,6 +78,9 @@ struct WriterStats {
   std::uint64_t jobs_failed = 0;     // every job that completed with an error
   std::chrono::microseconds last_commit_latency{0};
   std::chrono::microseconds total_commit_latency{0};
+  std::uint64_t failed_wal_syncs = 0;      // fdatasyncs of the WAL that failed
+  std::uint64_t recovery_checkpoints = 0;  // TRUNCATE checkpoints that ended such a failure
+  std::uint64_t jobs_held = 0;             // jobs refused unrun while awaiting that checkpoint
 };
 
 class StorageWriter {
@@ -78,7 +94,7 @@ class StorageWriter {
 
   // Queues `job`; `done` is called exactly once, on the writer thread — or on the calling thread,
   // at once, with kUnavailable when the writer is stopped. Any thread.
-  void submit(WriteJob job, Completion done);
+  void submit(WriteJob job, Completion done, WriteJob if_not_written = {});
 
   // Submits and waits. For CLI verbs and tests. Any thread but the writer thread (there it
   // returns kInternal instead of deadlocking).
@@ -99,16 +115,24 @@ class StorageWriter {
   struct Pending {
     WriteJob job;
     Completion done;
+    WriteJob if_not_written;
   };
 
   void run();
   void run_batch(std::vector<Pending>& batch, std::vector<Result<void>>& results);
+  // Runs the if_not_written reads of the jobs that failed. Writer thread, outside a transaction.
+  void read_for_failed(std::vector<Pending>& batch, const std::vector<Result<void>>& results);
+  // True when no failed WAL sync is waiting for its checkpoint, or that checkpoint succeeded now.
+  bool wal_trusted();
   // The sync thread (sync_wal_itself): fdatasync the WAL, then complete the batches it covers.
   struct CommittedBatch {
     std::vector<Pending> batch;
     std::vector<Result<void>> results;
     bool wrote = false;  // COMMIT succeeded: the WAL must be synced before completing
     std::chrono::steady_clock::time_point commit_started;
+    // Recovery checkpoints done before this batch committed: a failed sync taints every batch
+    // of its epoch committed after it, synced or not, and none of a later epoch.
+    std::uint64_t epoch = 0;
   };
   void sync_loop();
   Result<void> sync_wal();
@@ -116,10 +140,19 @@ class StorageWriter {
 
   std::mutex sync_mutex_;
   std::condition_variable sync_wake_;
-  std::deque<CommittedBatch> sync_queue_;  // guarded by sync_mutex_
-  bool sync_stopping_ = false;             // guarded by sync_mutex_
-  int wal_fd_ = -1;                        // sync thread only
-  std::thread sync_thread_;                // started in the constructor when sync_wal_itself
+  std::deque<CommittedBatch> sync_queue_;       // guarded by sync_mutex_
+  bool sync_stopping_ = false;                  // guarded by sync_mutex_
+  int wal_fd_ = -1;                             // sync thread only
+  std::optional<std::uint64_t> tainted_epoch_;  // sync thread only: the epoch of a failed sync
+  std::thread sync_thread_;                     // started in the constructor when sync_wal_itself
+
+  // Failed WAL syncs (sync thread counts them) and how many of them the last recovery checkpoint
+  // covered, plus the checkpoints done (writer thread).
+  std::atomic<std::uint64_t> failed_wal_syncs_{0};
+  std::uint64_t covered_failures_ = 0;  // writer thread only
+  std::uint64_t epoch_ = 0;             // writer thread only
+  std::atomic<std::uint64_t> recovery_checkpoints_{0};
+  std::atomic<std::uint64_t> jobs_held_{0};
 
   Database db_;
   const WriterOptions options_;

@@ -241,6 +241,42 @@ TEST_F(StorageWriterTest, BusyBeginFailsTheBatchAndLaterBatchesSucceed) {
   EXPECT_EQ(writer.stats().batches_committed, 1u);
 }
 
+// A job's fallback read runs only when its writes were not committed, outside any transaction
+// (so it sees what was committed before, even while another connection holds the write lock).
+TEST_F(StorageWriterTest, TheFallbackReadRunsOnlyForJobsThatWereNotWritten) {
+  StorageWriter writer(open_db({.busy_timeout_ms = 50}));
+  ASSERT_TRUE(writer.run_sync(insert_job(7)));
+  auto count_rows = [](std::atomic<std::int64_t>& seen) {
+    return [&seen](Database& db) {
+      EXPECT_FALSE(db.in_transaction());
+      auto select = db.prepare("SELECT COUNT(*) FROM t");
+      seen = select.step() ? select.column_int64(0) : -1;
+    };
+  };
+  std::atomic<std::int64_t> seen_when_blocked{-2};
+  std::atomic<std::int64_t> seen_when_written{-2};
+  auto other = open_db({.busy_timeout_ms = 50});
+  {
+    Transaction holder(other);
+    std::promise<Result<void>> blocked;
+    writer.submit(
+        insert_job(8), [&](Result<void> r) { blocked.set_value(std::move(r)); },
+        count_rows(seen_when_blocked));
+    const auto result = blocked.get_future().get();
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(seen_when_blocked, 1) << "the read runs before the completion, outside the lock";
+    holder.commit();
+  }
+  std::promise<Result<void>> written;
+  writer.submit(
+      insert_job(9), [&](Result<void> r) { written.set_value(std::move(r)); },
+      count_rows(seen_when_written));
+  EXPECT_TRUE(written.get_future().get());
+  EXPECT_EQ(seen_when_written, -2) << "no fallback read for a committed job";
+  EXPECT_EQ(rows(), (std::vector<std::int64_t>{7, 9}));
+}
+
 TEST_F(StorageWriterTest, FullDatabaseFailsTheBatchConsistentlyAndRecoversWhenSpaceReturns) {
   StorageWriter writer(open_db());
   ASSERT_TRUE(writer.run_sync([](Database& db) {
