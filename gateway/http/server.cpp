@@ -595,6 +595,19 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
         }
       }
     }
+    // Shedding looks at the gauge twice: once the header is routed (an overloaded server does not
+    // read the body of a request it will refuse), and when the body is in, where the slot is
+    // taken. A slot is never held while a body trickles in: a thousand slow-body connections
+    // would otherwise fill max_inflight and shed every legitimate request (found by slowhttptest
+    // -B in tests/bench/hostile_slow.sh); slow bodies are bounded by body_timeout instead.
+    const auto shed = [&](ShedClass shed_class) {
+      metrics.record_shed(shed_class);
+      shed_reply = route_shed_reply(*route);
+      early = EarlyReply{503, overload_reason(shed_class)};
+    };
+    const auto admit_limit = [&] {
+      return admit_below[static_cast<std::size_t>(route->options.shed_class)];
+    };
     if (route != nullptr) {
       const std::uint64_t cap =
           route->options.max_body_bytes
@@ -610,15 +623,8 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
         early = EarlyReply{413, "body over the route's limit"};
       } else {
         parser.body_limit(cap);  // bounds chunked bodies, whose size is unknown up front
-        if (!route->options.exempt_from_shedding) {
-          const ShedClass shed_class = route->options.shed_class;
-          if (load->try_acquire(admit_below[static_cast<std::size_t>(shed_class)])) {
-            counted_inflight = true;
-          } else {
-            metrics.record_shed(shed_class);
-            shed_reply = route_shed_reply(*route);
-            early = EarlyReply{503, overload_reason(shed_class)};
-          }
+        if (!route->options.exempt_from_shedding && load->current() >= admit_limit()) {
+          shed(route->options.shed_class);
         }
       }
     }
@@ -631,10 +637,16 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
       } else if (bec == bhttp::error::partial_message || bec == bhttp::error::end_of_stream ||
                  bec == net::error::connection_reset || bec == net::error::operation_aborted ||
                  bec == net::error::bad_descriptor) {
-        if (counted_inflight) load->release();
         break;  // the client never finished its request: nothing was processed
       } else if (bec) {
         early = EarlyReply{400, "malformed body"};
+      }
+    }
+    if (!early && route != nullptr && !route->options.exempt_from_shedding) {
+      if (load->try_acquire(admit_limit())) {
+        counted_inflight = true;
+      } else {
+        shed(route->options.shed_class);
       }
     }
 

@@ -135,7 +135,7 @@ run_attack() {
   why=$(sed 's/\x1b\[[0-9;]*m//g' "$out_dir/hostile-$name.txt" |
     sed -n 's/.*Exit status: *\(.*[a-z]\).*/\1/p' | head -n 1)
   peak=$(sort -n "$tmp/$name.open" 2>/dev/null | tail -n 1)
-  ratio=$(awk -v a="$d_p99" -v b="$b_p99" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+  ratio=$(awk -v a="$d_p99" -v b="$b_p99" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
   if ((unavailable > 0 || b_err + d_err > 0)) ||
     awk -v r="$ratio" 'BEGIN { exit !(r > 2) }'; then
     verdict="BELOW TARGET"

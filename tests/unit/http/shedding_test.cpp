@@ -181,6 +181,32 @@ TEST(Shedding, ClassesAreRefusedInTheOrderAdminSmsUssdAndAllReturnAfterTheWorkDr
   }
 }
 
+// A slot is taken once the body is in, not when the header is routed: requests whose bodies
+// trickle in (slowhttptest -B) hold connections, bounded by body_timeout, but never in-flight
+// slots, so they cannot shed legitimate work. Before the fix, 12 unfinished bodies at
+// max_inflight 10 made the next USSD hop get the shed reply.
+TEST(Shedding, UnfinishedBodiesHoldNoInflightSlot) {
+  auto gate = std::make_shared<Gate>();
+  gate->open = true;
+  InProcessServer server(class_router(gate), class_limits());
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 12; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(server.port()));
+    // The header announces 100 bytes; one arrives.
+    ASSERT_TRUE(
+        slow.back()->send("POST /ussd HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nx"));
+  }
+  std::this_thread::sleep_for(100ms);  // every slow header routed (the server reads them at once)
+  EXPECT_EQ(server.metrics().inflight(), 0u);
+  for (const std::string_view path : {"/ussd", "/sms", "/admin"}) {
+    auto r = round_trip(server.port(), post_request(path, "x"), 5s);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 200) << path;
+    EXPECT_NE(r->body, kUssdShedBody) << path << ": shed while only slow bodies were pending";
+  }
+  EXPECT_EQ(server.metrics().shed(http::ShedReason::kInflight), 0u);
+}
+
 // The admin API will have a listener of its own: given the carrier listener's gauge, its work
 // counts against the same budget, so carrier load sheds admin work there and vice versa.
 TEST(Shedding, ServersSharingAGaugeShedAgainstOneBudget) {
