@@ -32,6 +32,7 @@
 #include "app/sms_routes.hpp"
 #include "app/ussd_route.hpp"
 #include "common/logging.hpp"
+#include "common/metrics_text.hpp"
 #include "config/config.hpp"
 #include "directory/directory_files.hpp"
 #include "http/metrics.hpp"
@@ -158,30 +159,20 @@ void render_storage_metrics(std::string& out, const StorageMetrics& m,
   out += "# HELP ventanilla_storage_commit_duration_seconds Time one group COMMIT took.\n";
   out += "# TYPE ventanilla_storage_commit_duration_seconds histogram\n";
   m.commit_latency.render(out, "ventanilla_storage_commit_duration_seconds", "");
-  out += "# HELP ventanilla_storage_committed_jobs_total Write jobs committed.\n";
-  out += "# TYPE ventanilla_storage_committed_jobs_total counter\n";
-  fmt::format_to(std::back_inserter(out), "ventanilla_storage_committed_jobs_total {}\n",
-                 stats.jobs_committed);
-  out += "# HELP ventanilla_storage_failed_jobs_total Write jobs that completed with an error.\n";
-  out += "# TYPE ventanilla_storage_failed_jobs_total counter\n";
-  fmt::format_to(std::back_inserter(out), "ventanilla_storage_failed_jobs_total {}\n",
-                 stats.jobs_failed);
-  out += "# HELP ventanilla_storage_wal_sync_failures_total fdatasyncs of the WAL that failed.\n";
-  out += "# TYPE ventanilla_storage_wal_sync_failures_total counter\n";
-  fmt::format_to(std::back_inserter(out), "ventanilla_storage_wal_sync_failures_total {}\n",
-                 stats.failed_wal_syncs);
-  out +=
-      "# HELP ventanilla_storage_recovery_checkpoints_total TRUNCATE checkpoints that made the "
-      "writes before a failed WAL sync durable again.\n";
-  out += "# TYPE ventanilla_storage_recovery_checkpoints_total counter\n";
-  fmt::format_to(std::back_inserter(out), "ventanilla_storage_recovery_checkpoints_total {}\n",
-                 stats.recovery_checkpoints);
-  out +=
-      "# HELP ventanilla_storage_held_jobs_total Write jobs refused unrun while a failed WAL sync "
-      "awaited its recovery checkpoint.\n";
-  out += "# TYPE ventanilla_storage_held_jobs_total counter\n";
-  fmt::format_to(std::back_inserter(out), "ventanilla_storage_held_jobs_total {}\n",
-                 stats.jobs_held);
+  metrics_text::append_counter(out, "ventanilla_storage_committed_jobs_total",
+                               "Write jobs committed.", stats.jobs_committed);
+  metrics_text::append_counter(out, "ventanilla_storage_failed_jobs_total",
+                               "Write jobs that completed with an error.", stats.jobs_failed);
+  metrics_text::append_counter(out, "ventanilla_storage_wal_sync_failures_total",
+                               "fdatasyncs of the WAL that failed.", stats.failed_wal_syncs);
+  metrics_text::append_counter(out, "ventanilla_storage_recovery_checkpoints_total",
+                               "TRUNCATE checkpoints that made the writes before a failed WAL sync "
+                               "durable again.",
+                               stats.recovery_checkpoints);
+  metrics_text::append_counter(out, "ventanilla_storage_held_jobs_total",
+                               "Write jobs refused unrun while a failed WAL sync awaited its "
+                               "recovery checkpoint.",
+                               stats.jobs_held);
 }
 
 http::Router build_router(storage::StorageWriter& writer, Readiness& readiness,

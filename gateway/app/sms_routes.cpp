@@ -15,6 +15,7 @@
 
 #include "app/route_support.hpp"
 #include "carriers/protocol_factory.hpp"
+#include "common/metrics_text.hpp"
 #include "http/address_ranges.hpp"
 #include "inbound/sms_message.hpp"
 #include "storage/async_write.hpp"
@@ -58,8 +59,7 @@ Result<std::string> read_secret_file(std::string_view owner, std::string_view ke
 
 void SmsRouteMetrics::render(std::string& out) const {
   auto counter = [&out](std::string_view name, std::string_view help, std::uint64_t value) {
-    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help,
-                   name, name, value);
+    metrics_text::append_counter(out, name, help, value);
   };
   counter("ventanilla_sms_messages_total", "Inbound SMS handled.", messages.load());
   counter("ventanilla_sms_replayed_total", "Inbound SMS answered from a stored reply (retries).",

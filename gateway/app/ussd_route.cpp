@@ -13,6 +13,7 @@
 #include "app/sms_routes.hpp"
 #include "carriers/africastalking_ussd.hpp"
 #include "carriers/generic_json.hpp"
+#include "common/metrics_text.hpp"
 #include "dialog/engine.hpp"
 #include "storage/async_write.hpp"
 #include "storage/session_store.hpp"
@@ -76,8 +77,7 @@ class ShedApology {
 
 void UssdRouteMetrics::render(std::string& out) const {
   auto counter = [&out](std::string_view name, std::string_view help, std::uint64_t value) {
-    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help,
-                   name, name, value);
+    metrics_text::append_counter(out, name, help, value);
   };
   counter("ventanilla_ussd_hops_total", "USSD hops answered from a new step.", hops.load());
   counter("ventanilla_ussd_replayed_total", "USSD hops answered from a stored reply (retries).",

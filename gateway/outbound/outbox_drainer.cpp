@@ -16,6 +16,7 @@
 #include <random>
 #include <variant>
 
+#include "common/metrics_text.hpp"
 #include "privacy/pseudonymizer.hpp"
 #include "storage/async_write.hpp"
 #include "storage/outbox_store.hpp"
@@ -42,8 +43,7 @@ std::string callback_url(const std::string& base, const std::string& reference) 
 
 void OutboundMetrics::render(std::string& out) const {
   auto counter = [&out](std::string_view name, std::string_view help, std::uint64_t value) {
-    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help,
-                   name, name, value);
+    metrics_text::append_counter(out, name, help, value);
   };
   out += "# HELP ventanilla_outbox_messages Outbox messages by state.\n";
   out += "# TYPE ventanilla_outbox_messages gauge\n";

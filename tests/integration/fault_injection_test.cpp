@@ -148,6 +148,16 @@ FaultServer& server_for(Sync sync) {
   return *s;
 }
 
+// The server for `sync`, or nullptr (with the reason printed) when it did not start.
+FaultServer* started(Sync sync) {
+  try {
+    return &server_for(sync);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "server did not start: " << e.what();
+    return nullptr;
+  }
+}
+
 // --- Carrier requests ---------------------------------------------------------------------------
 
 struct Sms {
@@ -395,12 +405,8 @@ void check_ussd(FaultServer& s, const FaultCase& c) {
 TEST(FaultInjection, FailedWritesAreRefusedOrApologizedAndTheServerRecovers) {
   for (const FaultCase& c : fault_cases()) {
     SCOPED_TRACE("fault case " + c.name + " (\"" + c.control + "\")");
-    FaultServer* server = nullptr;
-    try {
-      server = &server_for(c.sync);
-    } catch (const std::exception& e) {
-      FAIL() << "server did not start: " << e.what();
-    }
+    FaultServer* server = started(c.sync);
+    ASSERT_NE(server, nullptr);
     FaultServer& s = *server;
     s.arm("off");
     s.take_fired();
@@ -432,12 +438,8 @@ double metric(FaultServer& s, std::string_view name) {
 // the writer's own fdatasync works again) and sees the next message refused unrun; once the
 // syncs work, the checkpoint runs and both messages are accepted, once each.
 TEST(FaultInjection, AfterAFailedWalSyncNothingIsAcknowledgedUntilACheckpointRewritesTheDatabase) {
-  FaultServer* server = nullptr;
-  try {
-    server = &server_for(Sync::kFull);
-  } catch (const std::exception& e) {
-    FAIL() << "server did not start: " << e.what();
-  }
+  FaultServer* server = started(Sync::kFull);
+  ASSERT_NE(server, nullptr);
   FaultServer& s = *server;
   s.arm("off");
   s.take_fired();
@@ -507,12 +509,8 @@ class ForeignWriteLock {
 };
 
 TEST(FaultInjectionBusy, WriteLockHeldElsewhereGives503AndApologyThenRecovers) {
-  FaultServer* server = nullptr;
-  try {
-    server = &server_for(Sync::kFull);
-  } catch (const std::exception& e) {
-    FAIL() << "server did not start: " << e.what();
-  }
+  FaultServer* server = started(Sync::kFull);
+  ASSERT_NE(server, nullptr);
   FaultServer& s = *server;
   const std::string phone = fresh_phone();
   UssdCaller caller(s, phone);
