@@ -70,7 +70,7 @@ struct UssdHopContext {
 
 // Runs on the writer thread, inside its transaction (a savepoint per job). Throws on storage
 // errors (the writer rolls the job back and reports them).
-UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& context,
+UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& ctx,
                             const UssdHopInput& input, std::int64_t now_ms,
                             std::chrono::sys_days today);
 

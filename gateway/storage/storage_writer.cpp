@@ -27,6 +27,12 @@ constexpr std::string_view kSavepoint = "SAVEPOINT ventanilla_writer_job";
 constexpr std::string_view kRelease = "RELEASE ventanilla_writer_job";
 constexpr std::string_view kRollbackTo = "ROLLBACK TO ventanilla_writer_job";
 
+// strerror() shares one buffer between threads; this is the writer's and the sync thread's.
+std::string errno_text(int err) {
+  const char* text = ::strerrordesc_np(err);
+  return text != nullptr ? text : "errno " + std::to_string(err);
+}
+
 Error unavailable(std::string detail) {
   return make_error(ErrorCode::kUnavailable, std::string(kWhere), std::move(detail));
 }
@@ -370,7 +376,7 @@ Result<void> StorageWriter::sync_wal() {
     wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
     if (wal_fd_ < 0) {
       return unavailable("written but not known durable: cannot open " + wal + ": " +
-                         std::strerror(errno));
+                         errno_text(errno));
     }
   }
   while (::fdatasync(wal_fd_) != 0) {
@@ -378,7 +384,7 @@ Result<void> StorageWriter::sync_wal() {
     // After a failed fsync the kernel may have dropped the dirty pages: nothing written since
     // the last good sync can be called durable. The carrier retries; dedupe answers it.
     return unavailable(std::string("written but not known durable: fdatasync failed: ") +
-                       std::strerror(errno));
+                       errno_text(errno));
   }
   return {};
 }
