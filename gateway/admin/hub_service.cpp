@@ -1,42 +1,16 @@
 #include "admin/hub_service.hpp"
 
 #include <fmt/format.h>
-#include <stdlib.h>
 
 #include <charconv>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "directory/directory_files.hpp"
 
 namespace ventanilla::admin {
 
 namespace {
-
-namespace fs = std::filesystem;
-
-// A private directory under $TMPDIR, removed with its files when this goes away.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(base != nullptr && *base ? base : "/tmp") + "/ventanilla-hubs-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string_view column_name(std::string_view file, std::uint32_t column) {
   for (const auto& spec : directory::kDirectoryFiles) {
@@ -47,10 +21,9 @@ std::string_view column_name(std::string_view file, std::uint32_t column) {
   return {};
 }
 
-// "DIR/hubs.csv:12:3: reason" → {hubs.csv, 12, <column 3's name>, reason}
-RowProblem parse_problem(std::string_view line, const std::string& dir) {
+// "hubs.csv:12:3: reason" → {hubs.csv, 12, <column 3's name>, reason}
+RowProblem parse_problem(std::string_view line) {
   RowProblem p;
-  if (line.starts_with(dir)) line.remove_prefix(dir.size() + 1);
   const auto colon = line.find(':');
   p.file = std::string(line.substr(0, colon));
   if (colon == std::string_view::npos) {
@@ -76,6 +49,13 @@ RowProblem parse_problem(std::string_view line, const std::string& dir) {
   return p;
 }
 
+std::size_t file_index(std::string_view name) {
+  for (std::size_t i = 0; i < directory::kDirectoryFiles.size(); ++i) {
+    if (directory::kDirectoryFiles[i].name == name) return i;
+  }
+  throw std::logic_error("no directory file named " + std::string(name));
+}
+
 }  // namespace
 
 std::string RowProblem::text() const {
@@ -88,41 +68,28 @@ std::string RowProblem::text() const {
 DirectoryCheck check_directory(const directory::DirectoryData& data,
                                std::optional<std::string_view> hubs_csv_text) {
   DirectoryCheck check;
-  ScratchDir scratch;
-  const std::string dir = scratch.path().string();
-  if (auto written = directory::write_directory_files(data, dir); !written) {
-    check.problems.push_back({"", 0, "", written.error().message()});
+  auto texts = directory::render_directory_files(data);
+  if (!texts) {
+    check.problems.push_back({"", 0, "", texts.error().message()});
     return check;
   }
-  if (hubs_csv_text) {
-    std::ofstream out(scratch.path() / "hubs.csv", std::ios::binary | std::ios::trunc);
-    out << *hubs_csv_text;
-    if (!out.flush()) {
-      check.problems.push_back({"hubs.csv", 0, "", "cannot write a scratch copy"});
-      return check;
-    }
-  }
-  auto loaded = directory::load_directory_files(dir);
+  if (hubs_csv_text) (*texts)[file_index("hubs.csv")] = std::string(*hubs_csv_text);
+  auto loaded = directory::load_directory_texts(*texts);
   if (loaded) {
     check.data = std::move(*loaded);
     return check;
   }
   std::istringstream lines(loaded.error().detail);
   for (std::string line; std::getline(lines, line);) {
-    if (!line.empty()) check.problems.push_back(parse_problem(line, dir));
+    if (!line.empty()) check.problems.push_back(parse_problem(line));
   }
   return check;
 }
 
 Result<std::string> hubs_csv(const directory::DirectoryData& data) {
-  ScratchDir scratch;
-  if (auto written = directory::write_directory_files(data, scratch.path().string()); !written) {
-    return written.error();
-  }
-  std::ifstream in(scratch.path() / "hubs.csv", std::ios::binary);
-  std::ostringstream body;
-  body << in.rdbuf();
-  return body.str();
+  auto texts = directory::render_directory_files(data);
+  if (!texts) return texts.error();
+  return std::move((*texts)[file_index("hubs.csv")]);
 }
 
 }  // namespace ventanilla::admin

@@ -1,9 +1,10 @@
 #pragma once
 // Staff edits of the hub directory go through the very checks `ventanilla import` runs: the
-// changed directory is written as data/*.csv into a private temporary directory and read back
-// with load_directory_files(), so a hub from the console is held to exactly the rules of a hub
-// from a CSV file (UTF-8 and control characters, country and admin1 codes, coordinates inside
-// the country, phone prefix, dates, service codes, ...), with one implementation of them.
+// changed directory is rendered as the data/*.csv texts (in memory, as `ventanilla export` would
+// write them) and read back with the import's loader, so a hub from the console is held to
+// exactly the rules of a hub from a CSV file (UTF-8 and control characters, country and admin1
+// codes, coordinates inside the country, phone prefix, dates, service codes, ...), with one
+// implementation of them.
 
 #include <cstdint>
 #include <optional>

@@ -243,7 +243,10 @@ class RowCheck {
 
 class Loader {
  public:
-  explicit Loader(std::string dir) : dir_(std::move(dir)) {}
+  // From the files in `dir`, or from `texts` (file order), named `dir`/FILE (FILE when `dir` is
+  // empty) in problems.
+  explicit Loader(std::string dir, const DirectoryTexts* texts = nullptr)
+      : dir_(std::move(dir)), texts_(texts) {}
 
   Result<DirectoryData> run();
 
@@ -254,6 +257,7 @@ class Loader {
 
  private:
   std::string path(std::size_t file) const {
+    if (dir_.empty()) return std::string(kDirectoryFiles[file].name);
     return (std::filesystem::path(dir_) / kDirectoryFiles[file].name).string();
   }
 
@@ -282,6 +286,7 @@ class Loader {
   void load_hub_facts();
 
   std::string dir_;
+  const DirectoryTexts* texts_;  // null: read the files
   std::size_t file_ = 0;
   std::vector<Problem> problems_;
   DirectoryData data_;
@@ -308,12 +313,13 @@ std::optional<std::vector<CsvRecord>> Loader::read(std::size_t file) {
   file_ = file;
   const auto& spec = kDirectoryFiles[file];
   std::string error;
-  const std::string text = read_file(path(file), error);
+  const std::string text = texts_ != nullptr ? std::string() : read_file(path(file), error);
+  const std::string& content = texts_ != nullptr ? (*texts_)[file] : text;
   if (!error.empty()) {
     problems_.push_back({file, 0, 0, fmt::format("{}: cannot read: {}", path(file), error)});
     return std::nullopt;
   }
-  CsvTable table = parse_csv(text);
+  CsvTable table = parse_csv(content);
   for (auto& p : table.problems) report(p.line, p.column, std::move(p.reason));
 
   const bool header_clean = table.problems.empty() || table.problems.front().line > 1;
@@ -1028,7 +1034,12 @@ bool is_valid_source_date(std::string_view text) {
 
 Result<DirectoryData> load_directory_files(const std::string& dir) { return Loader(dir).run(); }
 
-Result<void> write_directory_files(const DirectoryData& data, const std::string& dir) {
+Result<DirectoryData> load_directory_texts(const DirectoryTexts& texts,
+                                           std::string_view shown_dir) {
+  return Loader(std::string(shown_dir), &texts).run();
+}
+
+Result<DirectoryTexts> render_directory_files(const DirectoryData& data) {
   std::vector<FileBuilder> files;
   files.reserve(kDirectoryFiles.size());
   for (std::size_t i = 0; i < kDirectoryFiles.size(); ++i) files.emplace_back(i);
@@ -1107,14 +1118,21 @@ Result<void> write_directory_files(const DirectoryData& data, const std::string&
     if (!problems.empty()) problems += '\n';
     problems += f.problem();
   }
-  if (!problems.empty()) return make_error(ErrorCode::kInvalidArgument, dir, std::move(problems));
+  if (!problems.empty()) return make_error(ErrorCode::kInvalidArgument, "", std::move(problems));
+  DirectoryTexts texts;
+  for (std::size_t i = 0; i < files.size(); ++i) texts[i] = files[i].text();
+  return texts;
+}
 
+Result<void> write_directory_files(const DirectoryData& data, const std::string& dir) {
+  auto texts = render_directory_files(data);
+  if (!texts) return make_error(texts.error().code, dir, texts.error().detail);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return make_error(ErrorCode::kUnavailable, dir, "cannot create: " + ec.message());
-  for (std::size_t i = 0; i < files.size(); ++i) {
+  for (std::size_t i = 0; i < texts->size(); ++i) {
     auto written =
-        write_atomically(std::filesystem::path(dir) / kDirectoryFiles[i].name, files[i].text());
+        write_atomically(std::filesystem::path(dir) / kDirectoryFiles[i].name, (*texts)[i]);
     if (!written) return written.error();
   }
   return {};

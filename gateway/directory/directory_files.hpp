@@ -45,6 +45,17 @@ extern const std::array<DirectoryFileSpec, 8> kDirectoryFiles;
 // admin2.csv; a hub's admin1 names its admin1_code; a phone starts with the country's +code).
 Result<DirectoryData> load_directory_files(const std::string& dir);
 
+// The content of every file, in kDirectoryFiles order.
+using DirectoryTexts = std::array<std::string, 8>;
+
+// The same checks on file contents held in memory (the admin API's hub edits and CSV imports):
+// problems name `shown_dir`/FILE, or FILE alone when `shown_dir` is empty.
+Result<DirectoryData> load_directory_texts(const DirectoryTexts& texts,
+                                           std::string_view shown_dir = {});
+
+// What write_directory_files() would write, in memory, with the same refusals (where = "").
+Result<DirectoryTexts> render_directory_files(const DirectoryData& data);
+
 // Writes every file into `dir` (created if missing), each through a temporary file renamed into
 // place, so a reader never sees half a file. For data that load_directory_files() returned, the
 // bytes are identical to the files it read when those were canonical: minimal quoting, "\n" line
