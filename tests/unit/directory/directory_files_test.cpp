@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "support/shipped_data.hpp"
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/shipped_data.hpp"
 #include "support/temp_dir.hpp"
 
 namespace ventanilla::directory {
@@ -105,6 +104,18 @@ std::string problems_of(const std::map<std::string, std::string>& files) {
   return detail;
 }
 
+// The same as problems_of(), through load_directory_texts().
+std::string problems_of_texts(const std::map<std::string, std::string>& files) {
+  DirectoryTexts texts;
+  for (std::size_t i = 0; i < kDirectoryFiles.size(); ++i) {
+    texts[i] = files.at(std::string(kDirectoryFiles[i].name));
+  }
+  auto loaded = load_directory_texts(texts);
+  if (loaded) return "<ok>";
+  EXPECT_EQ(loaded.error().code, ErrorCode::kInvalidArgument);
+  return loaded.error().detail;
+}
+
 TEST(DirectoryFiles, TheSmallDataSetLoads) {
   test::TempDir dir("ventanilla-data");
   write_files(dir, valid_files());
@@ -159,6 +170,8 @@ TEST_P(BadRow, IsReportedAsFileLineColumnReason) {
     text.replace(at, c.from.size(), c.to);
   }
   EXPECT_EQ(problems_of(files), c.expected);
+  // The same files held in memory (the admin API's path) give the same report.
+  EXPECT_EQ(problems_of_texts(files), c.expected);
 }
 
 const std::string kHubRow2 =
@@ -327,6 +340,20 @@ TEST(DirectoryFiles, ExportOfTheSmallSetIsByteIdentical) {
   ASSERT_TRUE(written) << written.error().message();
   for (const auto& [name, text] : files) EXPECT_EQ(slurp(fs::path(target) / name), text) << name;
   EXPECT_FALSE(fs::exists(fs::path(target) / "places.csv.tmp"));
+}
+
+TEST(DirectoryFiles, RenderedTextsAreTheExportedFilesAndLoadBack) {
+  const auto files = valid_files();
+  EXPECT_EQ(problems_of_texts(files), "<ok>");
+  DirectoryTexts texts;
+  for (std::size_t i = 0; i < kDirectoryFiles.size(); ++i) {
+    texts[i] = files.at(std::string(kDirectoryFiles[i].name));
+  }
+  auto data = load_directory_texts(texts);
+  ASSERT_TRUE(data) << data.error().detail;
+  auto rendered = render_directory_files(*data);
+  ASSERT_TRUE(rendered) << rendered.error().message();
+  EXPECT_EQ(*rendered, texts);
 }
 
 TEST(DirectoryFiles, ExportRefusesDataItCouldNotReadBack) {
