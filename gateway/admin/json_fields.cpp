@@ -148,10 +148,14 @@ std::optional<Error> JsonFields::finish() const {
   if (error_) return error_;
   for (const auto& member : object_) {
     if (!known_.contains(member.key())) {
-      // The name is echoed only when it is plain: it could hold anything a client sent.
-      const bool shown = member.key().size() <= 64 && !text_problem(member.key());
+      // The name is echoed only when it is plain: it could hold anything a client sent. An
+      // empty name must still be named (found by the admin_json fuzz target).
+      const std::string_view key = member.key();
+      const bool shown = key.size() <= 64 && !text_problem(key);
       return make_error(ErrorCode::kInvalidArgument,
-                        shown ? std::string(member.key()) : "(a field name not shown)",
+                        key.empty() ? "(an empty field name)"
+                        : shown     ? std::string(key)
+                                    : "(a field name not shown)",
                         "unknown field");
     }
   }

@@ -52,5 +52,15 @@ TEST(JsonFields, AnUnknownFieldWithAnUnprintableNameIsNotEchoed) {
   EXPECT_EQ(fields.finish()->detail, "unknown field");
 }
 
+// Found by the admin_json fuzz target: {"":"aa","nme":"b"} was refused with an empty `where`.
+TEST(JsonFields, AnUnknownFieldWithAnEmptyNameIsStillNamed) {
+  const auto object = boost::json::parse(R"({"":"aa","name":"b"})").as_object();
+  JsonFields fields(object);
+  fields.text("name", 10);
+  ASSERT_TRUE(fields.finish());
+  EXPECT_EQ(fields.finish()->where, "(an empty field name)");
+  EXPECT_EQ(fields.finish()->detail, "unknown field");
+}
+
 }  // namespace
 }  // namespace ventanilla::admin
