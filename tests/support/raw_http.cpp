@@ -24,9 +24,24 @@ std::string lower(std::string_view s) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
+// The outcome (0 or an errno) of a blocking connect that EINTR interrupted.
+int finish_interrupted_connect(int fd) {
+  pollfd p{fd, POLLOUT, 0};
+  int ready = 0;
+  do {
+    ready = ::poll(&p, 1, 10'000);
+  } while (ready < 0 && errno == EINTR);
+  if (ready <= 0) return ready == 0 ? ETIMEDOUT : errno;
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+  return err;
+}
+
 }  // namespace
 
 std::optional<std::string> RawResponse::header(const std::string& lowercase_name) const {
@@ -42,8 +57,14 @@ RawConnection::RawConnection(std::uint16_t port) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int err = 0;
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-    const int err = errno;
+    err = errno;
+    // A signal (libFuzzer's timer, say) interrupted the connect, which goes on by itself: wait
+    // for it to finish and take its outcome. Found by the http_request fuzz target's long run.
+    if (err == EINTR) err = finish_interrupted_connect(fd_);
+  }
+  if (err != 0) {
     ::close(fd_);
     fd_ = -1;
     throw std::runtime_error(std::string("connect: ") + std::strerror(err));
