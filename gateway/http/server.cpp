@@ -660,7 +660,6 @@ net::awaitable<void> Server::Impl::session(tcp::socket socket, std::shared_ptr<C
       log->info("req={} route={} shed: {}; answered the route's shed reply", request_id, route_name,
                 early->reason);
     } else if (early) {
-      if (counted_inflight) load->release();
       const std::string reason = std::string(reason_text(early->status)) + "\n";
       reply = early->status == 503 ? HttpResponse::unavailable(limits.retry_after_s, reason)
                                    : HttpResponse::text(early->status, reason);
