@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -12,9 +13,7 @@
 
 namespace ventanilla::inbound {
 
-namespace {
-
-std::vector<std::string_view> split_inputs(std::string_view text) {
+std::vector<std::string_view> split_ussd_text(std::string_view text) {
   std::vector<std::string_view> tokens;
   if (text.empty()) return tokens;
   std::size_t start = 0;
@@ -26,8 +25,6 @@ std::vector<std::string_view> split_inputs(std::string_view text) {
   }
   return tokens;
 }
-
-}  // namespace
 
 std::string hop_dedupe_key(std::string_view session_id, std::string_view text) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -99,7 +96,7 @@ UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& ctx,
       live = true;
     }
   }
-  const auto tokens = split_inputs(input.text);
+  const auto tokens = split_ussd_text(input.text);
   if (!live) {
     const auto settings_row = storage::load_subscriber(db, subscriber);
     std::string detected = input.phone != nullptr
@@ -144,7 +141,9 @@ UssdHopOutcome run_ussd_hop(storage::Database& db, const UssdHopContext& ctx,
   // (not the cumulative text) still works: its one token is the new input.
   std::vector<std::string_view> fresh;
   if (static_cast<std::int64_t>(tokens.size()) > consumed) {
-    fresh.assign(tokens.begin() + consumed, tokens.end());
+    const auto first = tokens.begin() + consumed;
+    const auto count = std::min(static_cast<std::size_t>(tokens.end() - first), kMaxAnswersPerHop);
+    fresh.assign(first, first + static_cast<std::ptrdiff_t>(count));
   } else if (live && !tokens.empty()) {
     fresh.push_back(tokens.back());
   }

@@ -10,9 +10,11 @@
 // microseconds, so the writer thread is not the bottleneck (see tests/bench).
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "carriers/ussd_protocol.hpp"
 #include "dialog/engine.hpp"
@@ -25,6 +27,17 @@
 #include "text/screen_fit.hpp"
 
 namespace ventanilla::inbound {
+
+// The most answers one hop steps through. A carrier sends every answer so far, '*'-joined, and
+// only a shortcut dial (*123*1*1*2#) brings several new ones at once; the shipped menus' longest
+// walk (to a hub sent by SMS) is nine answers, a few more with paging. Without a bound, one 1 KiB
+// `text` would be ~500 steps (many a place search) on the single writer thread, which every
+// other hop waits behind. Answers past the bound are consumed without a step: the caller sees the
+// screen the first kMaxAnswersPerHop reached.
+inline constexpr std::size_t kMaxAnswersPerHop = 16;
+
+// The answers in a carrier's cumulative `text`, in order ("" is none; "1**2" has an empty one).
+std::vector<std::string_view> split_ussd_text(std::string_view text);
 
 struct UssdRouteSettings {
   std::string carrier = "at-ussd";  // names the route in sessions and dedupe rows

@@ -1,5 +1,6 @@
 // What staff and operators write (the configuration file, menu definitions and translations) and
 // the USSD `text` path a migrant drives through the shipped content.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "directory/directory.hpp"
 #include "directory/directory_files.hpp"
 #include "fuzz_target.hpp"
+#include "inbound/ussd_hop.hpp"
 #include "text/encoding.hpp"
 #include "text/gsm7.hpp"
 
@@ -56,8 +58,9 @@ VENTANILLA_FUZZ_TARGET(menu_files) {
   for (const auto& d : build.errors) FUZZ_CHECK(!d.file.empty() && !d.message.empty());
 }
 
-// Input as Africa's Talking sends it: every answer so far joined by '*'. Each answer is one step
-// through the shipped menus; every screen must fit the 182-septet USSD screen in GSM-7.
+// Input as Africa's Talking sends it: every answer so far joined by '*'. Each answer, up to the
+// hop's bound, is one step through the shipped menus; every screen must fit the 182-septet USSD
+// screen in GSM-7.
 VENTANILLA_FUZZ_TARGET(ussd_text) {
   namespace dialog = ventanilla::dialog;
   static const std::shared_ptr<const dialog::MenuSet> menus = [] {
@@ -83,10 +86,11 @@ VENTANILLA_FUZZ_TARGET(ussd_text) {
     FUZZ_CHECK(septets.has_value() && *septets == screen.units && screen.units <= 182);
   };
   check(dialog::show(context, state).screen);
-  std::size_t steps = 0;
-  for (std::size_t at = 0; at <= data.size() && steps < 64; ++steps) {
-    const auto end = std::min(data.find('*', at), data.size());
-    auto result = dialog::step(context, std::move(state), data.substr(at, end - at));
+  // As run_ussd_hop steps a dial's answers: at most kMaxAnswersPerHop of them.
+  const auto answers = ventanilla::inbound::split_ussd_text(data);
+  const auto count = std::min(answers.size(), ventanilla::inbound::kMaxAnswersPerHop);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto result = dialog::step(context, std::move(state), answers[i]);
     check(result.screen);
     for (const auto& e : result.effects)
       if (e.kind == dialog::Effect::Kind::kSendHubSms) {
@@ -98,6 +102,5 @@ VENTANILLA_FUZZ_TARGET(ussd_text) {
       }
     if (result.screen.end) break;
     state = std::move(result.state);
-    at = end + 1;
   }
 }

@@ -19,6 +19,7 @@
 
 #include "directory/csv_reader.hpp"
 #include "directory/text_fold.hpp"
+#include "inbound/ussd_hop.hpp"
 #include "support/percent_encoding.hpp"
 #include "support/raw_http.hpp"
 #include "support/serve_process.hpp"
@@ -589,6 +590,29 @@ TEST_F(UssdSession, AShortcutDialGoesStraightToTheNeedMenu) {
   EXPECT_EQ(screen, need);
   // The walk continues from there.
   EXPECT_EQ(title_of(shortcut.press("1")), kWhereTitleEs);
+}
+
+// A dial that brings more answers than one hop steps: the first kMaxAnswersPerHop are stepped, the
+// rest are consumed unseen, and the walk goes on from the screen the stepped ones reached.
+TEST_F(UssdSession, AShortcutLongerThanTheBoundStopsWhereItsStepsReached) {
+  constexpr std::size_t cap = inbound::kMaxAnswersPerHop;
+  static_assert(cap % 2 == 0 && cap >= 4);
+  // "1" (Español), then "1" (the first country) and "0" (back) in turn, ending with a "1" that
+  // reaches the need menu as the cap-th answer; one more "1" would open "where".
+  std::string text = "1";
+  for (std::size_t answers = 1; answers + 1 < cap; answers += 2) text += "*1*0";
+  text += "*1";
+  ASSERT_EQ(std::count(text.begin(), text.end(), '*') + 1, static_cast<std::ptrdiff_t>(cap));
+
+  Caller exact("bound-exact", "+50255500603", "704001");
+  EXPECT_EQ(title_of(exact.dial(text)), kNeedTitleEs) << "all cap answers are stepped";
+
+  Caller over("bound-over", "+50255500604", "704001");
+  const std::string screen = over.dial(text + "*1");
+  EXPECT_EQ(title_of(screen), kNeedTitleEs) << "the answer past the cap is not stepped\n" << screen;
+  // ...but it is consumed: the next answer applies to the need menu, not replayed after it.
+  const std::string where = over.press("1");
+  EXPECT_EQ(title_of(where), kWhereTitleEs) << where;
 }
 
 // --- 7, 8. Across sessions --------------------------------------------------------------------
