@@ -324,6 +324,13 @@ void Directory::build_indexes() {
       place_qualifier_[i] = static_cast<std::uint32_t>(data_.admin1.size() + c);
     }
   }
+  admin1_seat_.assign(data_.admin1.size(), kNone);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const auto a = place_admin1_[i];
+    if (a == kNone) continue;
+    auto& seat = admin1_seat_[a];
+    if (seat == kNone || prominence_[i] < prominence_[seat]) seat = i;
+  }
 
   // Place aliases, grouped by target place.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> place_aliases;  // (place, alias index)
@@ -453,6 +460,14 @@ const Admin1* Directory::admin1(std::string_view country, std::string_view code)
   return nullptr;
 }
 
+const Place* Directory::admin1_seat(std::string_view country,
+                                    std::string_view code) const noexcept {
+  const Admin1* area = admin1(country, code);
+  if (area == nullptr) return nullptr;
+  const auto seat = admin1_seat_[static_cast<std::size_t>(area - data_.admin1.data())];
+  return seat == kNone ? nullptr : &data_.places[seat];
+}
+
 const Admin2* Directory::admin2(std::string_view country, std::string_view admin1_code,
                                 std::string_view code) const noexcept {
   if (code.empty()) return nullptr;
@@ -551,7 +566,7 @@ std::size_t Directory::memory_bytes() const noexcept {
     total +=
         heap_bytes(a.country) + heap_bytes(a.kind) + heap_bytes(a.alias) + heap_bytes(a.target);
   }
-  total += vector_bytes(prominence_) + vector_bytes(place_admin1_) +
+  total += vector_bytes(prominence_) + vector_bytes(place_admin1_) + vector_bytes(admin1_seat_) +
            vector_bytes(place_qualifier_) + vector_bytes(qualifiers_) + vector_bytes(indexes_) +
            vector_bytes(hub_points_) + vector_bytes(places_by_id_) + vector_bytes(hubs_by_id_) +
            vector_bytes(admin2_sorted_);

@@ -110,6 +110,9 @@ class Directory {
   const Admin1* admin1(std::string_view country, std::string_view code) const noexcept;
   const Admin2* admin2(std::string_view country, std::string_view admin1_code,
                        std::string_view code) const noexcept;
+  // The most prominent place of an admin1 area (its capital, as a rule): where a caller who
+  // names only the area is located. nullptr for an unknown area or one without places.
+  const Place* admin1_seat(std::string_view country, std::string_view code) const noexcept;
 
   // What a migrant reads for the place's admin1: the display name from aliases.csv, else the
   // GeoNames name, else the code.
@@ -170,6 +173,7 @@ class Directory {
   DirectoryData data_;
   std::vector<std::uint32_t> prominence_;       // per place
   std::vector<std::uint32_t> place_admin1_;     // per place: index into admin1_areas() or npos
+  std::vector<std::uint32_t> admin1_seat_;      // per admin1 area: its most prominent place
   std::vector<std::uint32_t> place_qualifier_;  // per place: index into qualifiers_
   std::vector<Qualifier> qualifiers_;
   std::vector<std::string> qualifier_words_;

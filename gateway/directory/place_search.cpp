@@ -573,25 +573,28 @@ void drop_duplicates(const Directory& dir, std::vector<Found>& found, Scratch& s
   found.resize(out);
 }
 
-void make_labels(const Directory& dir, std::vector<PlaceMatch>& out, Scratch& s) {
-  auto& keys = s.label_keys;
+// Labels of `places` shown as one list (see place_labels), with the caller's scratch.
+void label_places(const Directory& dir, std::span<const Place* const> places,
+                  std::vector<std::string>& labels, FoldedText& fold,
+                  std::vector<std::string>& keys) {
   keys.clear();
-  for (const auto& m : out) {
-    s.label_fold.assign(m.place->name);
-    keys.emplace_back(s.label_fold.text());
+  for (const auto* p : places) {
+    fold.assign(p->name);
+    keys.emplace_back(fold.text());
   }
   bool many_countries = false;
-  for (const auto& m : out)
-    many_countries = many_countries || m.place->country != out[0].place->country;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const Place& p = *out[i].place;
+  for (const auto* p : places) many_countries = many_countries || p->country != places[0]->country;
+  labels.clear();
+  labels.reserve(places.size());
+  for (std::size_t i = 0; i < places.size(); ++i) {
+    const Place& p = *places[i];
     bool same_name = false;
     bool same_admin1 = false;
-    for (std::size_t j = 0; j < out.size(); ++j) {
+    for (std::size_t j = 0; j < places.size(); ++j) {
       if (j == i || keys[j] != keys[i]) continue;
       same_name = true;
-      same_admin1 = same_admin1 || (out[j].place->country == p.country &&
-                                    out[j].place->admin1_code == p.admin1_code);
+      same_admin1 = same_admin1 ||
+                    (places[j]->country == p.country && places[j]->admin1_code == p.admin1_code);
     }
     std::string label = p.name;
     if (same_name) {
@@ -607,8 +610,17 @@ void make_labels(const Directory& dir, std::vector<PlaceMatch>& out, Scratch& s)
         label += p.country;
       }
     }
-    out[i].label = std::move(label);
+    labels.push_back(std::move(label));
   }
+}
+
+void make_labels(const Directory& dir, std::vector<PlaceMatch>& out, Scratch& s) {
+  std::vector<const Place*> places;
+  places.reserve(out.size());
+  for (const auto& m : out) places.push_back(m.place);
+  std::vector<std::string> labels;
+  label_places(dir, places, labels, s.label_fold, s.label_keys);
+  for (std::size_t i = 0; i < out.size(); ++i) out[i].label = std::move(labels[i]);
 }
 
 }  // namespace
@@ -718,6 +730,15 @@ std::vector<PlaceMatch> search_places(const Directory& directory, std::string_vi
   }
   make_labels(directory, out, s);
   return out;
+}
+
+std::vector<std::string> place_labels(const Directory& directory,
+                                      std::span<const Place* const> places) {
+  std::vector<std::string> labels;
+  FoldedText fold;
+  std::vector<std::string> keys;
+  label_places(directory, places, labels, fold, keys);
+  return labels;
 }
 
 }  // namespace ventanilla::directory

@@ -33,6 +33,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,5 +73,11 @@ struct PlaceMatch {
 // names an unknown country, or nothing is even near.
 std::vector<PlaceMatch> search_places(const Directory& directory, std::string_view query,
                                       const SearchOptions& options);
+
+// The labels search_places gives these places when they are its results, in order: the name,
+// told apart as PlaceMatch::label says where names repeat. For a list shown again later from
+// stored place ids, without searching again.
+std::vector<std::string> place_labels(const Directory& directory,
+                                      std::span<const Place* const> places);
 
 }  // namespace ventanilla::directory

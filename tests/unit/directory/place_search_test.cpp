@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "support/shipped_data.hpp"
-
 #include <memory>
 #include <set>
 #include <string>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "directory/directory_files.hpp"
+#include "support/shipped_data.hpp"
 
 namespace ventanilla::directory {
 namespace {
@@ -210,6 +209,43 @@ TEST(RealData, Admin1FilterKeepsOnlyThatArea) {
   ASSERT_FALSE(results.empty());
   EXPECT_EQ(results.front().place->id, "3517966");
   for (const auto& r : results) EXPECT_EQ(r.place->admin1_code, "05") << r.label;
+}
+
+// place_labels gives a stored list the labels its search gave it, across countries too.
+TEST(RealData, PlaceLabelsOfResultsAreTheSearchLabels) {
+  for (const auto& [query, country] :
+       {std::pair{"san pedro", "MX"}, std::pair{"san jose", ""}, std::pair{"xela", "GT"}}) {
+    const auto results = search(full_directory(), query, country, 9);
+    ASSERT_FALSE(results.empty()) << query;
+    std::vector<const Place*> places;
+    for (const auto& r : results) places.push_back(r.place);
+    const auto labels = place_labels(full_directory(), places);
+    ASSERT_EQ(labels.size(), results.size());
+    for (std::size_t i = 0; i < results.size(); ++i)
+      EXPECT_EQ(labels[i], results[i].label) << query;
+  }
+  EXPECT_TRUE(place_labels(full_directory(), {}).empty());
+}
+
+// The seat of every admin1 area is its most prominent place, as a scan of all places finds it.
+TEST(RealData, Admin1SeatIsTheAreasMostProminentPlace) {
+  const Directory& dir = full_directory();
+  std::size_t with_places = 0;
+  for (const auto& area : dir.admin1_areas()) {
+    const Place* expected = nullptr;
+    for (std::uint32_t i = 0; i < dir.places().size(); ++i) {
+      const auto& p = dir.places()[i];
+      if (p.country != area.country || p.admin1_code != area.code) continue;
+      if (expected == nullptr || dir.prominence(i) < dir.prominence(dir.index_of(*expected)))
+        expected = &p;
+    }
+    EXPECT_EQ(dir.admin1_seat(area.country, area.code), expected) << area.country << area.code;
+    with_places += expected != nullptr;
+  }
+  EXPECT_GT(with_places, 50u);
+  EXPECT_EQ(dir.admin1_seat("GT", "07")->name, "Guatemala City");
+  EXPECT_EQ(dir.admin1_seat("GT", "99"), nullptr);
+  EXPECT_EQ(dir.admin1_seat("ZZ", "07"), nullptr);
 }
 
 TEST(RealData, LabelsNameTheCountryWhenResultsSpanCountries) {
