@@ -78,6 +78,13 @@ std::string serialize(const State& s) {
   field(out, "pl", s.place_id);
   field(out, "q", s.query);
   field(out, "h", s.hub_id);
+  if (s.place_matches) {
+    out += ";m=";  // present even when empty: "searched, nothing found"
+    for (std::size_t i = 0; i < s.place_matches->size(); ++i) {
+      if (i > 0) out += ',';
+      append_escaped(out, (*s.place_matches)[i]);
+    }
+  }
   if (!s.history.empty()) {
     out += ";H=";
     for (std::size_t i = 0; i < s.history.size(); ++i) {
@@ -127,6 +134,18 @@ std::optional<State> deserialize(std::string_view text) {
         s.history.push_back(std::move(f));
       }
       if (s.history.size() > kMaxHistory) return std::nullopt;
+      continue;
+    }
+    if (key == "m") {
+      auto& matches = s.place_matches.emplace();
+      for (std::size_t start = 0; !raw.empty();) {
+        const auto comma = raw.find(',', start);
+        auto id = unescape(raw.substr(start, comma - start));
+        if (!id || id->empty() || matches.size() == kMaxListItems) return std::nullopt;
+        matches.push_back(std::move(*id));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+      }
       continue;
     }
     if (key == "r" || key == "e") {

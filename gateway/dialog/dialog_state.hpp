@@ -29,16 +29,23 @@ struct State {
   std::string service;           // hub service filter chosen on a menu
   std::string place_id;          // where the caller is (a place of the directory)
   std::string query;             // the town name they typed (cleared when the session ends)
-  std::string hub_id;            // the hub whose details are shown
-  std::vector<Frame> history;    // screens to go back to, oldest first
-  bool resume_offered = false;   // the "continue or start over" question is on screen
-  bool ended = false;            // the last screen closed the session
+  // The ids of the places that query found, best first: the town list as first shown. Kept so
+  // every later hop (paging, a choice, "back" to the list) shows and picks from the same list
+  // without searching again, even if the directory is republished meanwhile. nullopt: not
+  // searched by this version (a state stored before it), so the list is searched when shown.
+  std::optional<std::vector<std::string>> place_matches;
+  std::string hub_id;           // the hub whose details are shown
+  std::vector<Frame> history;   // screens to go back to, oldest first
+  bool resume_offered = false;  // the "continue or start over" question is on screen
+  bool ended = false;           // the last screen closed the session
 
   bool operator==(const State&) const = default;
 };
 
 // Most frames kept for "back": deeper walks forget their oldest screens.
 inline constexpr std::size_t kMaxHistory = 16;
+// Most places or hubs offered in one list (one or two pages).
+inline constexpr std::size_t kMaxListItems = 9;
 // Longest typed text kept (bytes, cut at a character boundary).
 inline constexpr std::size_t kMaxQueryBytes = 64;
 

@@ -17,7 +17,6 @@ namespace {
 
 using directory::Directory;
 
-constexpr std::size_t kListLimit = 9;  // places and hubs offered at once (one or two pages)
 constexpr int kStaleAfterYears = 3;
 
 // One numbered line of a screen and what picking it means.
@@ -79,23 +78,6 @@ std::string country_label(const Context& ctx, std::size_t lang, const directory:
 
 // The place that stands for an admin area when the caller picks it instead of typing a town:
 // its most prominent place (the capital or the department seat).
-const directory::Place* admin1_seat(const Directory& dir, std::string_view country,
-                                    std::string_view code) {
-  const directory::Place* best = nullptr;
-  std::uint32_t best_rank = 0;
-  const auto& places = dir.places();
-  for (std::uint32_t i = 0; i < places.size(); ++i) {
-    const auto& p = places[i];
-    if (p.country != country || p.admin1_code != code) continue;
-    const std::uint32_t rank = dir.prominence(i);
-    if (best == nullptr || rank < best_rank) {
-      best = &p;
-      best_rank = rank;
-    }
-  }
-  return best;
-}
-
 bool hub_unverified(const Context& ctx, const directory::Hub& hub) {
   if (hub.confidence != "confirmed") return true;
   const std::int32_t day = directory::parse_source_day(hub.source_date);
@@ -110,7 +92,7 @@ std::vector<directory::HubMatch> nearest_for(const Context& ctx, const State& st
   directory::NearestOptions options;
   options.country = state.country;
   options.service = state.service;
-  options.limit = kListLimit;
+  options.limit = kMaxListItems;
   options.today = ctx.today;
   auto hubs = directory::nearest_hubs(ctx.directory, place->lat, place->lon, options);
   if (hubs.empty() && !options.service.empty()) {
@@ -194,6 +176,18 @@ std::string hub_sms(const Context& ctx, std::size_t lang, const directory::Hub& 
   return compose();
 }
 
+// The ids of the places a typed town name finds in `country`, best first.
+std::vector<std::string> search_town(const Context& ctx, const std::string& country,
+                                     std::string_view query) {
+  directory::SearchOptions options;
+  options.country = country;
+  options.limit = kMaxListItems;
+  std::vector<std::string> ids;
+  for (const auto& match : directory::search_places(ctx.directory, query, options))
+    ids.push_back(match.place->id);
+  return ids;
+}
+
 Content build_content(const Context& ctx, const State& state) {
   const MenuSet& m = ctx.menus;
   const Directory& dir = ctx.directory;
@@ -246,12 +240,18 @@ Content build_content(const Context& ctx, const State& state) {
     case NodeKind::kInput:
       break;
     case NodeKind::kPlaces: {
-      directory::SearchOptions options;
-      options.country = state.country;
-      options.limit = kListLimit;
-      for (auto& match : directory::search_places(dir, state.query, options)) {
-        c.items.push_back({std::move(match.label), match.place->id, 0});
+      std::vector<std::string> searched;
+      if (!state.place_matches) searched = search_town(ctx, state.country, state.query);
+      const auto& matches = state.place_matches ? *state.place_matches : searched;
+      std::vector<const directory::Place*> places;
+      places.reserve(matches.size());
+      for (const auto& id : matches) {
+        // A place the directory no longer has (republished since the search) is left out.
+        if (const auto* place = dir.place(id)) places.push_back(place);
       }
+      auto labels = directory::place_labels(dir, places);
+      for (std::size_t i = 0; i < places.size(); ++i)
+        c.items.push_back({std::move(labels[i]), places[i]->id, 0});
       if (c.items.empty()) c.body = message(m, lang, node.empty);
       break;
     }
@@ -294,15 +294,11 @@ bool can_go_home(const MenuSet& m, const State& s) {
          s.node != m.node(m.home()).id && !on_path_to_home(m, s.node);
 }
 
-struct Rendered {
-  Screen screen;
-  std::vector<Item> items;
-};
-
-Rendered render(const Context& ctx, const State& state, std::string_view hint) {
+// The page of `content` the state asks for (or its last), laid out before encoding.
+PageLayout lay_out(const Context& ctx, const State& state, const Content& content,
+                   std::string_view hint) {
   const MenuSet& m = ctx.menus;
   const std::size_t lang = language_index(m, state);
-  Content content = build_content(ctx, state);
   std::vector<std::string> lines;
   lines.reserve(content.items.size());
   for (std::size_t i = 0; i < content.items.size(); ++i)
@@ -331,19 +327,23 @@ Rendered render(const Context& ctx, const State& state, std::string_view hint) {
   sc.previous = previous;
   sc.back = back;
   sc.home = home;
-  PageLayout page = layout_page(sc, state.page, ctx.screen);
+  return layout_page(sc, state.page, ctx.screen);
+}
+
+Screen render(const Context& ctx, const State& state, const Content& content,
+              std::string_view hint) {
+  PageLayout page = lay_out(ctx, state, content, hint);
   auto encoded = text::apply_policy(page.text, ctx.screen.policy);
-  Rendered r;
-  r.screen.text = std::move(encoded.text);
-  r.screen.encoding = encoded.encoding;
-  r.screen.units = encoded.units;
-  r.screen.end = content.end;
-  r.screen.page = page.page;
-  r.screen.page_count = page.page_count;
-  r.screen.shortened = page.shortened;
-  r.screen.longest_cut = page.longest_cut;
-  r.items = std::move(content.items);
-  return r;
+  Screen screen;
+  screen.text = std::move(encoded.text);
+  screen.encoding = encoded.encoding;
+  screen.units = encoded.units;
+  screen.end = content.end;
+  screen.page = page.page;
+  screen.page_count = page.page_count;
+  screen.shortened = page.shortened;
+  screen.longest_cut = page.longest_cut;
+  return screen;
 }
 
 // A state that names nodes this menu version does not have (edited menus) starts over at home,
@@ -369,6 +369,7 @@ void go_to(const Context& ctx, State& s, NodeIndex target, std::vector<Effect>& 
       effects.push_back({Effect::Kind::kOptOut, s.language, {}, {}});
     s.ended = true;
     s.query.clear();
+    s.place_matches.reset();
     s.history.clear();
   }
 }
@@ -385,11 +386,18 @@ std::vector<Frame> path_to_home(const MenuSet& m) {
   return path;
 }
 
+// The screen of `state`. `shown` is its content when the caller has it already (the state moved
+// at most to another page of the same screen), which spares building it twice in one step.
 StepResult finish(const Context& ctx, State state, std::vector<Effect> effects,
-                  std::string_view hint = {}) {
-  Rendered r = render(ctx, state, hint);
-  if (state.page >= r.screen.page_count) state.page = static_cast<std::uint16_t>(r.screen.page);
-  return {std::move(state), std::move(r.screen), std::move(effects)};
+                  std::string_view hint = {}, const Content* shown = nullptr) {
+  Content built;
+  if (shown == nullptr) {
+    built = build_content(ctx, state);
+    shown = &built;
+  }
+  Screen screen = render(ctx, state, *shown, hint);
+  if (state.page >= screen.page_count) state.page = static_cast<std::uint16_t>(screen.page);
+  return {std::move(state), std::move(screen), std::move(effects)};
 }
 
 }  // namespace
@@ -458,22 +466,29 @@ StepResult step(const Context& ctx, State state, std::string_view raw_input) {
     return finish(ctx, std::move(state), std::move(effects));
   }
 
-  Rendered current = render(ctx, state, {});
+  // What the caller is answering. Every "invalid" below re-shows it, and paging shows another
+  // page of it: those pass it on to finish rather than build it again.
+  const Content current = build_content(ctx, state);
+  auto invalid_answer = [&] {
+    return finish(ctx, std::move(state), std::move(effects), invalid, &current);
+  };
   if (input == nav.next || input == nav.previous) {
     const bool forward = input == nav.next;
-    if (forward ? std::size_t{state.page} + 1 >= current.screen.page_count : state.page == 0) {
-      return finish(ctx, std::move(state), std::move(effects), invalid);
+    const std::size_t page_count = lay_out(ctx, state, current, {}).page_count;
+    if (forward ? std::size_t{state.page} + 1 >= page_count : state.page == 0) {
+      return invalid_answer();
     }
     state.page = static_cast<std::uint16_t>(forward ? state.page + 1 : state.page - 1);
-    return finish(ctx, std::move(state), std::move(effects));
+    return finish(ctx, std::move(state), std::move(effects), {}, &current);
   }
 
   const Node& node = m.node(m.find_node(state.node));
   if (node.kind == NodeKind::kInput) {
     std::string query = cut_utf8(input, kMaxQueryBytes);
     if (directory::fold(query).size() < 2) {
-      return finish(ctx, std::move(state), std::move(effects), invalid);
+      return invalid_answer();
     }
+    state.place_matches = search_town(ctx, state.country, query);
     state.query = std::move(query);
     go_to(ctx, state, node.next, effects);
     return finish(ctx, std::move(state), std::move(effects));
@@ -481,7 +496,7 @@ StepResult step(const Context& ctx, State state, std::string_view raw_input) {
 
   const auto number = parse_number(input);
   if (!number || *number < 1 || *number > current.items.size()) {
-    return finish(ctx, std::move(state), std::move(effects), invalid);
+    return invalid_answer();
   }
   const Item& item = current.items[*number - 1];
   switch (node.kind) {
@@ -495,8 +510,8 @@ StepResult step(const Context& ctx, State state, std::string_view raw_input) {
       go_to(ctx, state, node.next, effects);
       break;
     case NodeKind::kAdmin1: {
-      const auto* seat = admin1_seat(ctx.directory, state.country, item.value);
-      if (seat == nullptr) return finish(ctx, std::move(state), std::move(effects), invalid);
+      const auto* seat = ctx.directory.admin1_seat(state.country, item.value);
+      if (seat == nullptr) return invalid_answer();
       state.place_id = seat->id;
       go_to(ctx, state, node.next, effects);
       break;
@@ -515,7 +530,7 @@ StepResult step(const Context& ctx, State state, std::string_view raw_input) {
       if (!option.service.empty()) state.service = option.service;
       if (option.action == Action::kSendHubSms) {
         const auto* hub = ctx.directory.hub(state.hub_id);
-        if (hub == nullptr) return finish(ctx, std::move(state), std::move(effects), invalid);
+        if (hub == nullptr) return invalid_answer();
         effects.push_back(
             {Effect::Kind::kSendHubSms, m.languages()[lang], hub->id, hub_sms(ctx, lang, *hub)});
       } else if (option.action == Action::kOptOut) {
@@ -527,7 +542,7 @@ StepResult step(const Context& ctx, State state, std::string_view raw_input) {
     case NodeKind::kInput:
     case NodeKind::kInfo:
     case NodeKind::kEnd:
-      return finish(ctx, std::move(state), std::move(effects), invalid);
+      return invalid_answer();
   }
   return finish(ctx, std::move(state), std::move(effects));
 }

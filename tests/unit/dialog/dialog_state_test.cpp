@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ventanilla::dialog {
 namespace {
@@ -19,6 +20,7 @@ State full_state() {
   s.service = "shelter_referral";
   s.place_id = "3590979";
   s.query = "a;b=c,d:e%f ñ€ 🙂 São";
+  s.place_matches = std::vector<std::string>{"3590979", "a,b;c:d%", "ñ"};
   s.hub_id = "gt-quetzaltenango-vimmig";
   s.history = {{"language", 0}, {"country", 1}, {"need", 0}, {"admin1", 2}};
   s.resume_offered = true;
@@ -42,6 +44,37 @@ TEST(DialogState, MinimalStateIsShort) {
   const auto back = deserialize("v1;n=language");
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(*back, s);
+}
+
+// "Searched, nothing found" (an empty list) is not "not searched" (no list): only the second
+// searches again when the list is shown.
+TEST(DialogState, AnEmptyPlaceListIsKeptApartFromNone) {
+  State none;
+  none.node = "town_matches";
+  none.query = "zz";
+  State empty = none;
+  empty.place_matches.emplace();
+  EXPECT_EQ(serialize(none), "v1;n=town_matches;q=zz");
+  EXPECT_EQ(serialize(empty), "v1;n=town_matches;q=zz;m=");
+  for (const State& s : {none, empty}) {
+    const auto back = deserialize(serialize(s));
+    ASSERT_TRUE(back.has_value()) << serialize(s);
+    EXPECT_EQ(*back, s) << serialize(s);
+  }
+}
+
+TEST(DialogState, ThePlaceListHoldsAtMostOneScreenfulOfIds) {
+  std::string ids;
+  for (std::size_t i = 1; i <= kMaxListItems; ++i) {
+    if (i > 1) ids += ',';
+    ids += std::to_string(i);
+  }
+  const auto full = deserialize("v1;n=town_matches;m=" + ids);
+  ASSERT_TRUE(full.has_value());
+  ASSERT_TRUE(full->place_matches.has_value());
+  EXPECT_EQ(full->place_matches->size(), kMaxListItems);
+  EXPECT_EQ(full->place_matches->back(), std::to_string(kMaxListItems));
+  EXPECT_FALSE(deserialize("v1;n=town_matches;m=" + ids + ",10").has_value());
 }
 
 TEST(DialogState, SeparatorsInValuesAreEscaped) {
@@ -154,6 +187,10 @@ INSTANTIATE_TEST_SUITE_P(
                       MalformedCase{"history_bad_page", "v1;n=hubs;H=a:x"},
                       MalformedCase{"history_page_overflow", "v1;n=hubs;H=a:70000"},
                       MalformedCase{"history_bad_escape", "v1;n=hubs;H=a%G1"},
+                      MalformedCase{"matches_empty_id", "v1;n=hubs;m=a,,b"},
+                      MalformedCase{"matches_leading_comma", "v1;n=hubs;m=,a"},
+                      MalformedCase{"matches_trailing_comma", "v1;n=hubs;m=a,"},
+                      MalformedCase{"matches_bad_escape", "v1;n=hubs;m=a%G1"},
                       MalformedCase{"history_too_long",
                                     "v1;n=hubs;H=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q"}),
     [](const auto& param) { return std::string(param.param.name); });

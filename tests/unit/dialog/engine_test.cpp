@@ -384,6 +384,57 @@ TEST(EnginePlaces, NothingFoundShowsTheEmptyText) {
   EXPECT_EQ(w.go("1").screen.text, "Invalid option\n" + r.screen.text);
 }
 
+// The town list is searched once, when the name is typed; every later screen of it comes from the
+// stored place ids (so a republished directory or a changed search cannot move "3" under the
+// caller's finger), and a state stored before ids were kept is searched again.
+TEST(EnginePlaces, TheListIsSearchedOnceAndShownFromTheStoredIds) {
+  Walk w = at_home_in_guatemala();
+  w.pick("Information office");
+  w.pick("Type your town");
+  const StepResult& typed = w.go("san pedro");
+  ASSERT_TRUE(typed.state.place_matches.has_value());
+  const auto ids = *typed.state.place_matches;
+  ASSERT_GE(ids.size(), 2u) << typed.screen.text;
+  EXPECT_LE(ids.size(), kMaxListItems);
+  const std::string list = all_pages(context(), typed.state);
+  // " — " before the admin1, transliterated for GSM-7.
+  EXPECT_NE(list.find(" - San Marcos"), std::string::npos) << "repeated names told apart:\n"
+                                                           << list;
+
+  State searched_again = typed.state;
+  searched_again.place_matches.reset();
+  EXPECT_EQ(all_pages(context(), searched_again), list) << "same labels either way";
+
+  State other_query = typed.state;
+  other_query.query = "zzqqxxww";
+  EXPECT_EQ(all_pages(context(), other_query), list) << "the stored ids, not the query, decide";
+
+  // An invalid answer keeps the list; a number picks the stored id in that position.
+  w.go("77");
+  EXPECT_EQ(w.state().place_matches, ids);
+  const StepResult& picked = w.go("2");
+  EXPECT_EQ(picked.state.node, "hubs");
+  EXPECT_EQ(picked.state.place_id, ids[1]);
+  EXPECT_EQ(picked.state.place_matches, ids) << "kept for \"back\" to the list";
+  EXPECT_EQ(w.go("0").screen.text, typed.screen.text);
+}
+
+TEST(EnginePlaces, AStoredPlaceTheDirectoryNoLongerHasIsLeftOut) {
+  Walk w = at_home_in_guatemala();
+  w.pick("Information office");
+  w.pick("Type your town");
+  State s = w.go("xela").state;
+  ASSERT_TRUE(s.place_matches.has_value() && !s.place_matches->empty());
+  const std::string first = test::shipped_directory().place(s.place_matches->front())->name;
+  s.place_matches = std::vector<std::string>{"no-such-place", s.place_matches->front()};
+  const StepResult r = show(context(), s);
+  EXPECT_EQ(number_of(r.screen.text, first), "1") << r.screen.text;
+  EXPECT_EQ(step(context(), s, "1").state.place_id, s.place_matches->back());
+  s.place_matches = std::vector<std::string>{"no-such-place"};
+  EXPECT_EQ(show(context(), s).screen.text,
+            "Pick your town\nWe did not find that town\n0 Back 00 Home");
+}
+
 // ---- Hub details and the SMS --------------------------------------------------------------------
 
 State at_hub(std::string_view hub_id, std::string_view language = "en") {
