@@ -7,22 +7,40 @@ namespace ventanilla::text {
 
 std::size_t utf16_units(std::string_view utf8) noexcept {
   std::size_t n = 0;
-  for (char32_t cp : decode_utf8(utf8)) n += cp > 0xFFFF ? 2 : 1;
+  for (std::size_t i = 0; i < utf8.size();) {
+    char32_t cp = 0;
+    i += decode_one(utf8, i, cp);
+    n += cp > 0xFFFF ? 2 : 1;
+  }
   return n;
 }
 
-std::size_t code_points(std::string_view utf8) { return decode_utf8(utf8).size(); }
+std::size_t code_points(std::string_view utf8) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < utf8.size(); ++n) {
+    char32_t cp = 0;
+    i += decode_one(utf8, i, cp);
+  }
+  return n;
+}
 
 EncodedText apply_policy(std::string_view utf8, EncodingPolicy policy) {
   EncodedText r;
-  // Re-encoding through decode_utf8 normalises invalid bytes to '?'.
-  std::string clean;
-  clean.reserve(utf8.size());
-  for (char32_t cp : decode_utf8(utf8)) append_utf8(clean, cp);
   if (policy == EncodingPolicy::kGsm7) {
-    r.text = transliterate_gsm7(clean);
+    r.text = transliterate_gsm7(utf8);  // which reads invalid bytes as '?' too
   } else {
-    r.text = std::move(clean);
+    // Re-encoding normalises invalid bytes to '?'.
+    r.text.reserve(utf8.size());
+    for (std::size_t i = 0; i < utf8.size();) {
+      char32_t cp = 0;
+      const auto n = decode_one(utf8, i, cp);
+      if (cp < 0x80) {
+        r.text += static_cast<char>(cp);
+      } else {
+        append_utf8(r.text, cp);
+      }
+      i += n;
+    }
   }
   if (policy != EncodingPolicy::kUcs2) {
     if (auto s = septet_count(r.text)) {

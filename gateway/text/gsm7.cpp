@@ -79,21 +79,30 @@ std::optional<std::size_t> septet_count(std::string_view utf8) noexcept {
   return total;
 }
 
+std::size_t decode_one(std::string_view utf8, std::size_t at, char32_t& cp) noexcept {
+  const auto byte = static_cast<unsigned char>(utf8[at]);
+  if (byte < 0x80) {
+    cp = byte;
+    return 1;
+  }
+  utf8proc_int32_t decoded = 0;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data() + at);
+  const auto n = utf8proc_iterate(p, static_cast<utf8proc_ssize_t>(utf8.size() - at), &decoded);
+  if (n <= 0) {
+    cp = U'?';
+    return 1;
+  }
+  cp = static_cast<char32_t>(decoded);
+  return static_cast<std::size_t>(n);
+}
+
 std::u32string decode_utf8(std::string_view utf8) {
   std::u32string out;
   out.reserve(utf8.size());
-  std::size_t i = 0;
-  while (i < utf8.size()) {
-    utf8proc_int32_t cp = 0;
-    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data() + i);
-    const auto n = utf8proc_iterate(p, static_cast<utf8proc_ssize_t>(utf8.size() - i), &cp);
-    if (n <= 0) {
-      out.push_back(U'?');
-      i += 1;
-    } else {
-      out.push_back(static_cast<char32_t>(cp));
-      i += static_cast<std::size_t>(n);
-    }
+  for (std::size_t i = 0; i < utf8.size();) {
+    char32_t cp = 0;
+    i += decode_one(utf8, i, cp);
+    out.push_back(cp);
   }
   return out;
 }

@@ -21,6 +21,9 @@ std::optional<std::size_t> septet_count(std::string_view utf8) noexcept;
 
 // UTF-8 → code points; each invalid byte becomes U'?'.
 std::u32string decode_utf8(std::string_view utf8);
+// One step of decode_utf8 without its buffer: the code point that starts at utf8[at] (at <
+// utf8.size()) into `cp`, returning its length in bytes; an invalid byte is U'?' of length 1.
+std::size_t decode_one(std::string_view utf8, std::size_t at, char32_t& cp) noexcept;
 // Appends cp as UTF-8.
 void append_utf8(std::string& out, char32_t cp);
 

@@ -25,9 +25,15 @@ constexpr Replacement kTable[] = {
 std::string transliterate_gsm7(std::string_view utf8) {
   std::string out;
   out.reserve(utf8.size());
-  for (char32_t cp : decode_utf8(utf8)) {
+  for (std::size_t i = 0; i < utf8.size();) {
+    char32_t cp = 0;
+    i += decode_one(utf8, i, cp);
     if (gsm7_septets(cp) != 0) {
-      append_utf8(out, cp);
+      if (cp < 0x80) {
+        out += static_cast<char>(cp);
+      } else {
+        append_utf8(out, cp);
+      }
       continue;
     }
     bool done = false;

@@ -48,5 +48,39 @@ TEST(Gsm7, InvalidUtf8BecomesQuestionMark) {
   EXPECT_EQ(decode_utf8("\xed\xa0\x80"), U"???");  // encoded surrogate
 }
 
+struct DecodeOneCase {
+  std::string_view name;
+  std::string_view utf8;
+  char32_t cp;
+  std::size_t length;
+};
+
+class Gsm7DecodeOne : public ::testing::TestWithParam<DecodeOneCase> {};
+
+// decode_one reads the first code point of each case as decode_utf8 would.
+TEST_P(Gsm7DecodeOne, ReadsOneCodePointAndItsLength) {
+  const auto& c = GetParam();
+  char32_t cp = 0;
+  EXPECT_EQ(decode_one(c.utf8, 0, cp), c.length);
+  EXPECT_EQ(cp, c.cp);
+  EXPECT_EQ(decode_utf8(c.utf8).front(), c.cp);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, Gsm7DecodeOne,
+    ::testing::Values(DecodeOneCase{"ascii", "ab", U'a', 1}, DecodeOneCase{"nul", {"\0x", 2}, 0, 1},
+                      DecodeOneCase{"two_bytes", "\xc3\xa9x", U'\u00e9', 2},
+                      DecodeOneCase{"three_bytes", "\xe2\x82\xac", U'\u20ac', 3},
+                      DecodeOneCase{"four_bytes", "\xf0\x9f\x99\x82", U'\U0001F642', 4},
+                      DecodeOneCase{"stray_continuation",
+                                    "\x80"
+                                    "a",
+                                    U'?', 1},
+                      DecodeOneCase{"truncated", "\xe2\x82", U'?', 1},
+                      DecodeOneCase{"overlong", "\xc0\xaf", U'?', 1},
+                      DecodeOneCase{"surrogate", "\xed\xa0\x80", U'?', 1},
+                      DecodeOneCase{"invalid_lead", "\xff", U'?', 1}),
+    [](const auto& param) { return std::string(param.param.name); });
+
 }  // namespace
 }  // namespace ventanilla::text
