@@ -24,21 +24,16 @@
 #include "directory/nearest_hubs.hpp"
 #include "directory/place_search.hpp"
 #include "directory/text_fold.hpp"
+#include "percentile.hpp"
 
 namespace {
 
 using namespace ventanilla::directory;
 using Clock = std::chrono::steady_clock;
+using ventanilla::bench::percentile;
 
 double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 double millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
 
 long rss_kib() {
   std::ifstream status("/proc/self/status");

@@ -17,9 +17,9 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -33,10 +33,12 @@
 #include "dialog/menu_set.hpp"
 #include "directory/directory.hpp"
 #include "directory/directory_files.hpp"
+#include "percentile.hpp"
 
 namespace {
 
 namespace dialog = ventanilla::dialog;
+using ventanilla::bench::percentile;
 namespace directory = ventanilla::directory;
 using Clock = std::chrono::steady_clock;
 
@@ -56,13 +58,6 @@ std::vector<dialog::MenuFile> shipped_menu_files(const std::filesystem::path& di
   std::sort(files.begin(), files.end(),
             [](const auto& a, const auto& b) { return a.path < b.path; });
   return files;
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
 }
 
 constexpr std::array<std::string_view, 8> kTowns = {
@@ -87,7 +82,12 @@ std::vector<Walk> walks_for(std::string_view town, std::string_view second_town)
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int rounds = argc > 1 ? std::atoi(argv[1]) : 2000;
+  int rounds = 2000;
+  if (argc > 1) {
+    const std::string_view arg(argv[1]);
+    const auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), rounds);
+    if (ec != std::errc() || end != arg.data() + arg.size()) rounds = 0;
+  }
   if (rounds <= 0) {
     std::fprintf(stderr, "usage: engine_bench [ROUNDS > 0]\n");
     return 2;
