@@ -19,21 +19,13 @@ repo_root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
 data_dir=$(realpath -- "${1:-$repo_root/data}")
 cd "$repo_root"
 
+# shellcheck source=tests/bench/lib.sh
+source tests/bench/lib.sh
+build_in_process_bench directory_bench
 build=build/bench-directory
-mkdir -p "$build"
-echo "directory_bench: configuring and building $build (log: $build/build.log)" >&2
-if ! { cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVENTANILLA_BUILD_TESTS=ON \
-         -DVENTANILLA_BUILD_BENCH=ON &&
-       cmake --build "$build" --target directory_bench -j "${JOBS:-2}"; } >"$build/build.log" 2>&1; then
-  tail -n 40 "$build/build.log" >&2
-  echo "directory_bench: build failed" >&2
-  exit 1
-fi
 if [[ -z "${BENCH_FIGURES:-}" ]]; then
   exec "$build/tests/directory_bench" "$data_dir"
 fi
-# shellcheck source=tests/bench/lib.sh
-source tests/bench/lib.sh
 out=build/bench/directory-bench.txt
 mkdir -p build/bench
 "$build/tests/directory_bench" "$data_dir" | tee "$out"

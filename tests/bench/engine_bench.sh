@@ -18,14 +18,7 @@ esac
 repo_root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
 cd "$repo_root"
 
-build=build/bench-directory
-mkdir -p "$build"
-echo "engine_bench: configuring and building $build (log: $build/build.log)" >&2
-if ! { cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVENTANILLA_BUILD_TESTS=ON \
-         -DVENTANILLA_BUILD_BENCH=ON &&
-       cmake --build "$build" --target engine_bench -j "${JOBS:-2}"; } >"$build/build.log" 2>&1; then
-  tail -n 40 "$build/build.log" >&2
-  echo "engine_bench: build failed" >&2
-  exit 1
-fi
-exec "$build/tests/engine_bench" "${1:-2000}"
+# shellcheck source=tests/bench/lib.sh
+source tests/bench/lib.sh
+build_in_process_bench engine_bench
+exec build/bench-directory/tests/engine_bench "${1:-2000}"

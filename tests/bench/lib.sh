@@ -67,6 +67,20 @@ build_release() {
   [[ -x build/release/ventanilla ]] || die "build/release/ventanilla missing after the build"
 }
 
+# build_in_process_bench TARGET : the in-process benchmarks' Release build (build/bench-directory,
+# VENTANILLA_BUILD_BENCH=ON), only TARGET; exits 1 with the log's tail when it fails.
+build_in_process_bench() {
+  local build=build/bench-directory
+  mkdir -p "$build"
+  log "$1: configuring and building $build (log: $build/build.log)"
+  if ! { cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVENTANILLA_BUILD_TESTS=ON \
+           -DVENTANILLA_BUILD_BENCH=ON &&
+         cmake --build "$build" --target "$1" -j "${JOBS:-2}"; } >"$build/build.log" 2>&1; then
+    tail -n 40 "$build/build.log" >&2
+    die "$1: build failed"
+  fi
+}
+
 # Sets baseline_bin, compiling baseline_server.cpp when the binary is missing or older.
 build_baseline() {
   baseline_bin=$out_dir/baseline_server
