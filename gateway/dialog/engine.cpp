@@ -76,8 +76,6 @@ std::string country_label(const Context& ctx, std::size_t lang, const directory:
   return ctx.menus.languages()[lang] == "es" ? c.name_es : c.name_en;
 }
 
-// The place that stands for an admin area when the caller picks it instead of typing a town:
-// its most prominent place (the capital or the department seat).
 bool hub_unverified(const Context& ctx, const directory::Hub& hub) {
   if (hub.confidence != "confirmed") return true;
   const std::int32_t day = directory::parse_source_day(hub.source_date);
