@@ -21,13 +21,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "app/menu_files.hpp"
 #include "dialog/dialog_state.hpp"
 #include "dialog/engine.hpp"
 #include "dialog/menu_set.hpp"
@@ -41,24 +40,6 @@ namespace dialog = ventanilla::dialog;
 using ventanilla::bench::percentile;
 namespace directory = ventanilla::directory;
 using Clock = std::chrono::steady_clock;
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-std::vector<dialog::MenuFile> shipped_menu_files(const std::filesystem::path& dir) {
-  std::vector<dialog::MenuFile> files{{"menu.toml", read_file(dir / "menu.toml")}};
-  for (const auto& entry : std::filesystem::directory_iterator(dir / "texts")) {
-    if (entry.path().extension() == ".toml")
-      files.push_back({"texts/" + entry.path().filename().string(), read_file(entry.path())});
-  }
-  std::sort(files.begin(), files.end(),
-            [](const auto& a, const auto& b) { return a.path < b.path; });
-  return files;
-}
 
 constexpr std::array<std::string_view, 8> kTowns = {
     "xela",  "quetzaltenango", "huehuetenango", "san pedro",
@@ -93,7 +74,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::filesystem::path source(VENTANILLA_SOURCE_DIR);
-  auto build = dialog::MenuSet::build(shipped_menu_files(source / "menus"));
+  auto files = ventanilla::app::read_menu_dir((source / "menus").string());
+  if (!files) {
+    std::fprintf(stderr, "engine_bench: %s\n", files.error().message().c_str());
+    return 1;
+  }
+  auto build = dialog::MenuSet::build(std::move(*files));
   if (!build.menus) {
     std::fprintf(stderr, "engine_bench: menus/ does not build\n");
     return 1;
