@@ -33,13 +33,8 @@ EncodedText apply_policy(std::string_view utf8, EncodingPolicy policy) {
     r.text.reserve(utf8.size());
     for (std::size_t i = 0; i < utf8.size();) {
       char32_t cp = 0;
-      const auto n = decode_one(utf8, i, cp);
-      if (cp < 0x80) {
-        r.text += static_cast<char>(cp);
-      } else {
-        append_utf8(r.text, cp);
-      }
-      i += n;
+      i += decode_one(utf8, i, cp);
+      append_utf8(r.text, cp);
     }
   }
   if (policy != EncodingPolicy::kUcs2) {

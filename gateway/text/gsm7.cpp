@@ -52,29 +52,12 @@ bool is_gsm7(std::string_view utf8) noexcept { return septet_count(utf8).has_val
 
 std::optional<std::size_t> septet_count(std::string_view utf8) noexcept {
   std::size_t total = 0;
-  std::size_t i = 0;
-  while (i < utf8.size()) {
-    const auto byte = static_cast<unsigned char>(utf8[i]);
-    if (byte < 0x80) {  // ASCII: no decoding needed
-      const std::size_t s = kSeptets[byte];
-      if (s == 0) return std::nullopt;
-      total += s;
-      ++i;
-      continue;
-    }
-    utf8proc_int32_t cp = 0;
-    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data() + i);
-    const auto n = utf8proc_iterate(p, static_cast<utf8proc_ssize_t>(utf8.size() - i), &cp);
-    // An invalid byte is replaced by '?' (1 septet), matching decode_utf8.
-    if (n <= 0) {
-      total += 1;
-      i += 1;
-      continue;
-    }
-    const std::size_t s = gsm7_septets(static_cast<char32_t>(cp));
+  for (std::size_t i = 0; i < utf8.size();) {
+    char32_t cp = 0;
+    i += decode_one(utf8, i, cp);  // an invalid byte reads as '?': 1 septet
+    const std::size_t s = gsm7_septets(cp);
     if (s == 0) return std::nullopt;
     total += s;
-    i += static_cast<std::size_t>(n);
   }
   return total;
 }
@@ -108,6 +91,10 @@ std::u32string decode_utf8(std::string_view utf8) {
 }
 
 void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+    return;
+  }
   utf8proc_uint8_t buf[4];
   const auto n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), buf);
   out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));

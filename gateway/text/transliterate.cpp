@@ -29,11 +29,7 @@ std::string transliterate_gsm7(std::string_view utf8) {
     char32_t cp = 0;
     i += decode_one(utf8, i, cp);
     if (gsm7_septets(cp) != 0) {
-      if (cp < 0x80) {
-        out += static_cast<char>(cp);
-      } else {
-        append_utf8(out, cp);
-      }
+      append_utf8(out, cp);
       continue;
     }
     bool done = false;
