@@ -103,6 +103,8 @@ struct Scratch {
   std::vector<std::uint32_t> filtered;
   FoldedText label_fold;
   std::vector<std::string> label_keys;
+  std::vector<const Place*> labelled;
+  std::vector<std::string> labels;
   std::string kept_query;
 };
 
@@ -573,14 +575,14 @@ void drop_duplicates(const Directory& dir, std::vector<Found>& found, Scratch& s
   found.resize(out);
 }
 
-// Labels of `places` shown as one list (see place_labels), with the caller's scratch.
+// Labels of `places` shown as one list (see place_labels) into `labels`.
 void label_places(const Directory& dir, std::span<const Place* const> places,
-                  std::vector<std::string>& labels, FoldedText& fold,
-                  std::vector<std::string>& keys) {
+                  std::vector<std::string>& labels, Scratch& s) {
+  auto& keys = s.label_keys;
   keys.clear();
   for (const auto* p : places) {
-    fold.assign(p->name);
-    keys.emplace_back(fold.text());
+    s.label_fold.assign(p->name);
+    keys.emplace_back(s.label_fold.text());
   }
   bool many_countries = false;
   for (const auto* p : places) many_countries = many_countries || p->country != places[0]->country;
@@ -615,12 +617,10 @@ void label_places(const Directory& dir, std::span<const Place* const> places,
 }
 
 void make_labels(const Directory& dir, std::vector<PlaceMatch>& out, Scratch& s) {
-  std::vector<const Place*> places;
-  places.reserve(out.size());
-  for (const auto& m : out) places.push_back(m.place);
-  std::vector<std::string> labels;
-  label_places(dir, places, labels, s.label_fold, s.label_keys);
-  for (std::size_t i = 0; i < out.size(); ++i) out[i].label = std::move(labels[i]);
+  s.labelled.clear();
+  for (const auto& m : out) s.labelled.push_back(m.place);
+  label_places(dir, s.labelled, s.labels, s);
+  for (std::size_t i = 0; i < out.size(); ++i) out[i].label = std::move(s.labels[i]);
 }
 
 }  // namespace
@@ -735,9 +735,7 @@ std::vector<PlaceMatch> search_places(const Directory& directory, std::string_vi
 std::vector<std::string> place_labels(const Directory& directory,
                                       std::span<const Place* const> places) {
   std::vector<std::string> labels;
-  FoldedText fold;
-  std::vector<std::string> keys;
-  label_places(directory, places, labels, fold, keys);
+  label_places(directory, places, labels, t_scratch);
   return labels;
 }
 
