@@ -4,7 +4,6 @@
 
 #include <charconv>
 #include <sstream>
-#include <stdexcept>
 
 #include "directory/directory_files.hpp"
 
@@ -49,13 +48,6 @@ RowProblem parse_problem(std::string_view line) {
   return p;
 }
 
-std::size_t file_index(std::string_view name) {
-  for (std::size_t i = 0; i < directory::kDirectoryFiles.size(); ++i) {
-    if (directory::kDirectoryFiles[i].name == name) return i;
-  }
-  throw std::logic_error("no directory file named " + std::string(name));
-}
-
 }  // namespace
 
 std::string RowProblem::text() const {
@@ -73,7 +65,7 @@ DirectoryCheck check_directory(const directory::DirectoryData& data,
     check.problems.push_back({"", 0, "", texts.error().message()});
     return check;
   }
-  if (hubs_csv_text) (*texts)[file_index("hubs.csv")] = std::string(*hubs_csv_text);
+  if (hubs_csv_text) (*texts)[directory::kHubs] = std::string(*hubs_csv_text);
   auto loaded = directory::load_directory_texts(*texts);
   if (loaded) {
     check.data = std::move(*loaded);
@@ -89,7 +81,7 @@ DirectoryCheck check_directory(const directory::DirectoryData& data,
 Result<std::string> hubs_csv(const directory::DirectoryData& data) {
   auto texts = directory::render_directory_files(data);
   if (!texts) return texts.error();
-  return std::move((*texts)[file_index("hubs.csv")]);
+  return std::move((*texts)[directory::kHubs]);
 }
 
 }  // namespace ventanilla::admin

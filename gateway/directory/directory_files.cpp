@@ -98,17 +98,6 @@ enum HubColumn : std::size_t {
 };
 enum HubFactColumn : std::size_t { kHfHub, kHfField, kHfValue, kHfSourceUrl, kHfSourceDate };
 
-enum FileIndex : std::size_t {
-  kCountries,
-  kAdmin1,
-  kAdmin2,
-  kServices,
-  kPlaces,
-  kAliases,
-  kHubs,
-  kHubFacts
-};
-
 constexpr std::array<std::string_view, 8> kHubTypes = {"info_hub",
                                                        "info_point",
                                                        "municipal_migrant_office",

@@ -26,6 +26,17 @@ struct DirectoryFileSpec {
 
 // Every file, in load order (a file is checked against the ones before it).
 extern const std::array<DirectoryFileSpec, 8> kDirectoryFiles;
+// Positions in kDirectoryFiles (and in DirectoryTexts below).
+enum DirectoryFile : std::size_t {
+  kCountries,
+  kAdmin1,
+  kAdmin2,
+  kServices,
+  kPlaces,
+  kAliases,
+  kHubs,
+  kHubFacts
+};
 
 // Reads and validates every file in `dir`. On success the data is in file order and
 // Admin1::display_name is filled in (from an aliases.csv row with display=yes, else the name).
